@@ -1,0 +1,95 @@
+/**
+ * Ports: what activities need from the outside world. Each has an AWS adapter (activities/aws/)
+ * and an embedded local implementation (activities/local/), chosen by config.
+ *
+ * Contract shared by every start* method: it is idempotent. Called twice with the same name or
+ * token it returns the job the first call created ("adopt"), never a second one.
+ */
+import type { CampaignState, ImportMode, InteractionStats, Metrics, TrainingMode } from '../common/types';
+import type { JobObservation } from '../common/job-status';
+
+export interface EndpointExporter {
+  /** Export all endpoints under `prefix` (a job already writing to that prefix is adopted). */
+  startExport(req: { prefix: string }): Promise<{ jobId: string }>;
+  describeExport(jobId: string): Promise<JobObservation>;
+}
+
+export interface InteractionsQueryRequest {
+  /** Idempotency token, 32–128 characters (Athena ClientRequestToken). */
+  token: string;
+  /** Logical run date YYYY-MM-DD; the window ends at the end of this day (UTC). */
+  runDate: string;
+  /** Days ending at runDate; null = all history. */
+  lookbackDays: number | null;
+  /** Prefix of the endpoint export to filter by, when the pipeline uses one. */
+  endpointExportPrefix?: string;
+  /** Where results go: URI prefix ending in '/'. */
+  outputPrefix: string;
+}
+
+export interface Warehouse {
+  startInteractionsQuery(req: InteractionsQueryRequest): Promise<{ queryId: string }>;
+  /** `outputUri` is the exact result file once SUCCEEDED; `malformed` counts unreadable source records. */
+  describeQuery(queryId: string): Promise<JobObservation & { outputUri?: string; malformed?: Record<string, number> }>;
+}
+
+export interface Recommender {
+  startImport(req: {
+    jobName: string;
+    datasetArn: string;
+    dataLocation: string;
+    importMode: ImportMode;
+  }): Promise<{ jobArn: string }>;
+  describeImport(jobArn: string): Promise<JobObservation>;
+
+  startSolutionVersion(req: { name: string; solutionArn: string; trainingMode: TrainingMode }): Promise<{
+    solutionVersionArn: string;
+  }>;
+  describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation>;
+  /** Stops a pending or running training; a version already finished is left alone. */
+  stopSolutionVersion(solutionVersionArn: string): Promise<void>;
+  getSolutionMetrics(solutionVersionArn: string): Promise<Metrics>;
+
+  describeCampaign(campaignArn: string): Promise<CampaignState>;
+  updateCampaign(req: {
+    campaignArn: string;
+    solutionVersionArn: string;
+    minProvisionedTPS: number;
+    campaignConfig?: Record<string, unknown>;
+  }): Promise<void>;
+}
+
+export interface ObjectStore {
+  /** Read a whole object as text; null when it does not exist. */
+  getText(uri: string): Promise<string | null>;
+  putText(uri: string, body: string): Promise<void>;
+  /** Stream an object's bytes (large files: query results). */
+  openRead(uri: string): Promise<NodeJS.ReadableStream>;
+  /** Write a stream to an object (the normalized interactions file). */
+  write(uri: string, body: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): Promise<void>;
+  exists(uri: string): Promise<boolean>;
+}
+
+export interface RunNotification {
+  pipeline: string;
+  outcome: string;
+  reason: string;
+  runDate: string;
+  workflowId?: string;
+  summary: Record<string, unknown>;
+}
+
+export interface Notifier {
+  notify(n: RunNotification): Promise<void>;
+}
+
+/** Everything one pipeline's activities use. */
+export interface PipelinePorts {
+  exporter?: EndpointExporter;
+  warehouse: Warehouse;
+  recommender: Recommender;
+  store: ObjectStore;
+  notifier?: Notifier;
+}
+
+export type { InteractionStats };

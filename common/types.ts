@@ -1,0 +1,192 @@
+/**
+ * Types shared by workflows, activities, worker and client. Pure data: no SDK imports, so the
+ * workflow bundle can include this file.
+ */
+
+export const TASK_QUEUE = 'personalize-optimizer';
+
+export type Phase =
+  | 'STARTING'
+  | 'EXPORT'
+  | 'QUERY'
+  | 'DECIDE'
+  | 'IMPORT'
+  | 'TRAIN'
+  | 'EVALUATE'
+  | 'DEPLOY'
+  | 'RECORD'
+  | 'DONE';
+
+export type Outcome = 'SUCCEEDED' | 'SKIPPED' | 'REJECTED' | 'FAILED';
+
+export type ImportMode = 'FULL' | 'INCREMENTAL';
+export type TrainingMode = 'FULL' | 'UPDATE';
+
+/** Durations accept Temporal's duration strings ('15s', '2 hours') or milliseconds. */
+export type Duration = string | number;
+
+export type Stage = 'export' | 'query' | 'import' | 'training' | 'deploy';
+
+export interface PollSettings {
+  /**
+   * First wait between two status checks: one for every stage, or per stage (Athena answers in
+   * seconds, Personalize trains for hours); stages not named take DEFAULT_STAGE_INITIAL.
+   */
+  initial: Duration | Partial<Record<Stage, Duration>>;
+  /** Later waits are this fraction of the time already waited (0.2 → noticed within ~20 % of the job's age). */
+  fraction: number;
+  /** Longest wait between two checks. */
+  max: Duration;
+}
+
+export interface StageDeadlines {
+  export: Duration;
+  query: Duration;
+  import: Duration;
+  training: Duration;
+  deploy: Duration;
+}
+
+export interface GateSettings {
+  /** Personalize metric name compared between candidate and deployed version. */
+  metric: string;
+  /** Largest accepted relative fall of the metric (0.02 = 2 %). */
+  tolerance: number;
+}
+
+/**
+ * What a RetrainWorkflow needs to know about its pipeline, loaded by the `loadPipeline` activity
+ * (so config changes reach the next run, and the values used are recorded in history).
+ */
+export interface PipelineSettings {
+  pipeline: string;
+  source: 'pinpoint' | 'events';
+  /** Run the Pinpoint endpoint export before the query (Pinpoint sources only). */
+  exportEndpoints: boolean;
+  /** Days of events the query reads, ending at the run date; null = all history. */
+  lookbackDays: number | null;
+  importMode: ImportMode;
+  trainingMode: TrainingMode;
+  datasetArn: string;
+  solutionArn: string;
+  campaignArn: string;
+  gate: GateSettings;
+  deadlines: StageDeadlines;
+  poll: PollSettings;
+  /** Where the run's files go: an s3:// or file:// URI prefix ending in '/'. */
+  workPrefix: string;
+  /** Notify on these outcomes. */
+  notifyOn: Outcome[];
+  /** Publish the phase as the RetrainPhase/RetrainPipeline search attributes (register them on the namespace first). */
+  phaseSearchAttribute: boolean;
+}
+
+export interface RetrainInput {
+  pipeline: string;
+  /** Logical run date (YYYY-MM-DD) for a manual run; scheduled runs take TemporalScheduledStartTime. */
+  runDate?: string;
+  /** Suffix that separates a manual re-run's job names from the scheduled run of the same date. */
+  rerun?: string;
+  /** Train even when nothing is newer than the last imported run. */
+  force?: boolean;
+  /** Stop after the decision: query and count, start no paid job. */
+  dryRun?: boolean;
+  /** Override the pipeline's lookback for this run (null = all history). */
+  lookbackDays?: number | null;
+  /** Carried across continue-as-new during very long waits. */
+  resume?: RetrainProgress;
+}
+
+/** Small facts about the interactions file, computed in one pass before importing. */
+export interface InteractionStats {
+  rows: number;
+  users: number;
+  usersWith2Plus: number;
+  items: number;
+  /** Newest TIMESTAMP (epoch seconds) in the file; null when empty. */
+  maxTimestamp: number | null;
+  /** Rows rejected while normalizing (bad ids, non-numeric values) – reported, never imported. */
+  invalidRows: number;
+}
+
+export interface QueryOutcome {
+  /** Exact URI of the query's result file (Athena: `<OutputLocation>/<id>.csv`). */
+  outputUri: string;
+  /** Source records the warehouse could not read (bad JSON, missing fields, invalid UTF-8 …), by reason. */
+  malformed: Record<string, number>;
+}
+
+export interface CampaignState {
+  campaignArn: string;
+  status: string;
+  solutionVersionArn: string | null;
+  minProvisionedTPS: number;
+  campaignConfig?: Record<string, unknown>;
+  latestUpdate?: { solutionVersionArn?: string; status: string; failureReason?: string };
+}
+
+export type Metrics = Record<string, number>;
+
+export interface GateDecision {
+  promote: boolean;
+  metric: string;
+  candidate: number | null;
+  deployed: number | null;
+  /** Relative change of the metric, candidate vs deployed (null on a first deployment). */
+  change: number | null;
+  reason: string;
+}
+
+/** Where a durable wait stands; carried across continue-as-new so its deadline and schedule continue. */
+export interface WaitProgress {
+  /** Workflow time (ms) when the job was started. */
+  startedAt: number;
+  polls: number;
+}
+
+export interface PhaseTiming {
+  phase: Phase;
+  startedAt: string;
+  endedAt?: string;
+  polls?: number;
+}
+
+/** Everything a run has done so far; the `status` query returns it and continue-as-new carries it. */
+export interface RetrainProgress {
+  pipeline: string;
+  runDate: string;
+  runKey: string;
+  phase: Phase;
+  lastStatus?: string;
+  jobs: {
+    exportJobId?: string;
+    queryId?: string;
+    interactionsUri?: string;
+    importJobArn?: string;
+    solutionVersionArn?: string;
+    previousSolutionVersionArn?: string | null;
+  };
+  stats?: InteractionStats;
+  malformed?: Record<string, number>;
+  metrics?: { candidate?: Metrics; deployed?: Metrics };
+  gate?: GateDecision;
+  timings: PhaseTiming[];
+  /** The wait in progress when the run continued as new. */
+  wait?: WaitProgress;
+}
+
+export interface RetrainResult {
+  outcome: Outcome;
+  reason: string;
+  pipeline: string;
+  runDate: string;
+  runKey: string;
+  stats?: InteractionStats;
+  malformed?: Record<string, number>;
+  jobs: RetrainProgress['jobs'];
+  metrics?: RetrainProgress['metrics'];
+  gate?: GateDecision;
+  campaignSolutionVersionArn?: string | null;
+  timings: PhaseTiming[];
+  durationMs: number;
+}

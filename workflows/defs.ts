@@ -1,0 +1,28 @@
+/**
+ * Messages and search attributes of RetrainWorkflow, defined once and shared by the workflow and
+ * every client (CLI, demo launcher, tests).
+ */
+import { defineQuery } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type { RetrainProgress } from '../common/types';
+
+export const RETRAIN_WORKFLOW_TYPE = 'RetrainWorkflow';
+
+/** Phase, job ids, per-phase timings and the last polled status of a run. */
+export const statusQuery = defineQuery<RetrainProgress>('status');
+
+/** Current phase of a run, for fleet-wide filters in the Web UI: `RetrainPhase = "TRAIN"`. */
+export const RetrainPhaseKey = defineSearchAttributeKey('RetrainPhase', 'KEYWORD');
+/** The pipeline a run belongs to: `RetrainPipeline = "demo"`. */
+export const RetrainPipelineKey = defineSearchAttributeKey('RetrainPipeline', 'KEYWORD');
+/** Set by Temporal on runs started by a schedule: the logical time of the run. */
+export const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME');
+
+/** Workflow id of a pipeline's ad hoc run; one run per pipeline at a time. */
+export function retrainWorkflowId(pipeline: string): string {
+  return `retrain-${pipeline}`;
+}
+
+export function retrainScheduleId(pipeline: string): string {
+  return `retrain-${pipeline}-daily`;
+}

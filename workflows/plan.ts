@@ -125,7 +125,8 @@ export function evaluateGate(candidate: Metrics, deployed: Metrics | null, gate:
   }
   const change = d === 0 ? (c >= 0 ? 0 : -Infinity) : (c - d) / Math.abs(d);
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
-  if (change < -gate.tolerance) {
+  // A fall of exactly the tolerance passes; the epsilon absorbs floating-point noise.
+  if (change < -gate.tolerance - 1e-9) {
     return {
       ...base,
       promote: false,

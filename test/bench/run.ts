@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: prints one line per figure, `<name> <value>`, names in snake_case with their
+ * unit in the name, so runs can be compared. Pick benchmarks with arguments: `npm run bench -- retrain`.
+ * Sizes: BENCH_EVENTS (default 10,000,000), BENCH_INTERACTIONS (default 1,000,000).
+ */
+import { benchRetrainHistory } from './retrain-history';
+
+type Report = (name: string, value: number) => void;
+const report: Report = (name, value) => console.log(`${name} ${Number.isInteger(value) ? value : value.toPrecision(4)}`);
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  retrain: () => benchRetrainHistory(report),
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length ? wanted : Object.keys(BENCHES);
+  for (const name of names) {
+    const bench = BENCHES[name];
+    if (!bench) throw new Error(`unknown benchmark "${name}"; choose from ${Object.keys(BENCHES).join(', ')}`);
+    process.stderr.write(`# ${name}\n`);
+    await bench();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

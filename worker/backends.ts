@@ -1,0 +1,69 @@
+/**
+ * Config → ports: each pipeline gets the AWS adapters or the embedded local backends. The
+ * registry is what createActivities(deps) receives; one place decides which backend runs.
+ */
+import * as path from 'node:path';
+import type { PipelineRegistry } from '../activities';
+import type { PipelinePorts } from '../activities/ports';
+import { LocalEndpointExporter } from '../activities/local/exporter';
+import { LocalRecommender } from '../activities/local/recommender';
+import { FileObjectStore } from '../activities/local/store';
+import { DuckDbWarehouse } from '../activities/local/warehouse';
+import { interactionsSource, toPipelineSettings, type Config, type PipelineConfig } from '../common/config';
+import type { PipelineSettings, PollSettings } from '../common/types';
+import { DEFAULT_POLL } from '../workflows/wait-schedule';
+import { buildAwsPorts } from './aws-backend';
+import { buildNotifier } from './notifiers';
+
+/** The local backend answers in seconds: poll it every second instead of Personalize's minutes. */
+export const LOCAL_POLL: PollSettings = { initial: '1s', fraction: 0.2, max: '10s' };
+
+export interface RegistryOptions {
+  /** Publish RetrainPhase/RetrainPipeline search attributes (register them on the namespace first). */
+  phaseSearchAttribute?: boolean;
+  /** Local recommender knobs (tests and the demo). */
+  local?: { minTrainingMs?: number; deployMs?: number };
+}
+
+export interface Registry extends PipelineRegistry {
+  /** The local recommender of a local pipeline (serving recommendations, tests). */
+  localRecommender(pipeline: string): LocalRecommender | undefined;
+}
+
+export function localStateDir(config: Config, pipeline: string): string {
+  return path.join(config.local.dataDir, 'state', pipeline);
+}
+
+export function buildRegistry(config: Config, opts: RegistryOptions = {}): Registry {
+  const settings = new Map<string, PipelineSettings>();
+  const ports = new Map<string, PipelinePorts>();
+  const recommenders = new Map<string, LocalRecommender>();
+  for (const p of config.pipelines) {
+    const poll = p.backend === 'local' ? LOCAL_POLL : DEFAULT_POLL;
+    settings.set(p.name, toPipelineSettings(p, { poll, phaseSearchAttribute: opts.phaseSearchAttribute ?? false }));
+    if (p.backend === 'local') {
+      const built = buildLocalPorts(config, p, opts);
+      recommenders.set(p.name, built.recommender as LocalRecommender);
+      ports.set(p.name, built);
+    } else {
+      ports.set(p.name, { ...buildAwsPorts(p), notifier: buildNotifier(p) });
+    }
+  }
+  return {
+    list: () => [...settings.keys()],
+    settings: (name) => settings.get(name),
+    ports: (name) => ports.get(name),
+    localRecommender: (name) => recommenders.get(name),
+  };
+}
+
+function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOptions): PipelinePorts {
+  const stateDir = localStateDir(config, p.name);
+  return {
+    exporter: new LocalEndpointExporter({ dataDir: path.join(config.local.dataDir), stateDir }),
+    warehouse: new DuckDbWarehouse({ spec: interactionsSource(p), stateDir }),
+    recommender: new LocalRecommender({ stateDir, minTrainingMs: opts.local?.minTrainingMs, deployMs: opts.local?.deployMs }),
+    store: new FileObjectStore(),
+    notifier: buildNotifier(p),
+  };
+}

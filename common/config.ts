@@ -217,13 +217,21 @@ export class ConfigError extends Error {
 
 /** Replaces `${NAME}` and `${NAME:-default}`; an unset variable without default is an error. */
 export function interpolateEnv(text: string, env: NodeJS.ProcessEnv, missing: string[]): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
-    const value = env[name];
-    if (value !== undefined && value !== '') return value;
-    if (fallback !== undefined) return fallback;
-    missing.push(name);
-    return '';
-  });
+  return text
+    .split('\n')
+    .map((line) =>
+      // Comment lines are left alone: they may document the syntax itself.
+      /^\s*#/.test(line)
+        ? line
+        : line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
+            const value = env[name];
+            if (value !== undefined && value !== '') return value;
+            if (fallback !== undefined) return fallback;
+            missing.push(name);
+            return '';
+          })
+    )
+    .join('\n');
 }
 
 function issuePath(p: readonly PropertyKey[], doc: unknown): string {

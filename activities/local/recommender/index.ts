@@ -18,8 +18,9 @@ import { timeHoldout } from './metrics';
 import { recommendFor, train, type Interaction, type TrainedModel } from './model';
 
 const MIN_IMPORT_RECORDS = 1000;
-/** Metrics of the popularity baseline on the same holdout carry this prefix (Personalize has no such key). */
-export const BASELINE_PREFIX = 'popularity_baseline.';
+import { BASELINE_PREFIX } from './baseline';
+
+export { BASELINE_PREFIX };
 
 interface ImportJob {
   jobName: string;

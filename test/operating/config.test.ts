@@ -1,5 +1,6 @@
 /** One test per mistake: each is refused with the path of the wrong field, before anything runs. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../../common/config';
 import { main, EXIT } from '../../client/cli';
@@ -89,7 +90,7 @@ test('every problem at once, not only the first', () => {
 });
 
 test('the CLI refuses a bad config with exit code 2 and schedules nothing', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'po-cfg-')), 'bad.yaml');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'po-cfg-')), 'bad.yaml');
   fs.writeFileSync(file, AWS.replace('solution/shop', 'solutionshop'));
   const errors: string[] = [];
   const spy = jest.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));

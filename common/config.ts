@@ -189,7 +189,15 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ taskQueue: TASK_QUEUE }),
   /** Embedded backend state: events, exports, the local recommender (local pipelines). */
-  local: z.strictObject({ dataDir: z.string().min(1).default('.data') }).default({ dataDir: '.data' }),
+  local: z
+    .strictObject({
+      dataDir: z.string().min(1).default('.data'),
+      /** Shortest local training, to feel Personalize's latency in demos and to test restarts mid-training. */
+      minTraining: Duration.default(0),
+      /** Time a local campaign update takes to become ACTIVE. */
+      deployLatency: Duration.default('500ms'),
+    })
+    .default({ dataDir: '.data', minTraining: 0, deployLatency: '500ms' }),
   pipelines: z
     .array(Pipeline)
     .min(1, { message: 'at least one pipeline' })

@@ -12,6 +12,7 @@ import { DuckDbWarehouse } from '../activities/local/warehouse';
 import { interactionsSource, toPipelineSettings, type Config, type PipelineConfig } from '../common/config';
 import type { PipelineSettings, PollSettings } from '../common/types';
 import { DEFAULT_POLL } from '../workflows/wait-schedule';
+import { toMs } from '../workflows/duration';
 import { buildAwsPorts } from './aws-backend';
 import { buildNotifier } from './notifiers';
 
@@ -62,7 +63,11 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
   return {
     exporter: new LocalEndpointExporter({ dataDir: path.join(config.local.dataDir), stateDir }),
     warehouse: new DuckDbWarehouse({ spec: interactionsSource(p), stateDir }),
-    recommender: new LocalRecommender({ stateDir, minTrainingMs: opts.local?.minTrainingMs, deployMs: opts.local?.deployMs }),
+    recommender: new LocalRecommender({
+      stateDir,
+      minTrainingMs: opts.local?.minTrainingMs ?? toMs(config.local.minTraining),
+      deployMs: opts.local?.deployMs ?? toMs(config.local.deployLatency),
+    }),
     store: new FileObjectStore(),
     notifier: buildNotifier(p),
   };

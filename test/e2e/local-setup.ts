@@ -13,17 +13,18 @@ export interface LocalSetup {
   runDate: string;
 }
 
-export async function createLocalSetup(name: string, opts: { extraYaml?: string } = {}): Promise<LocalSetup> {
+export async function createLocalSetup(name: string, opts: { extraYaml?: string; temporalAddress?: string; local?: string; withoutExport?: boolean } = {}): Promise<LocalSetup> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `po-${name}-`));
   const runDate = '2026-11-23';
   const data = await generatePinpointData({ dir: path.join(dir, 'data'), seed: 11, users: 400, items: 120, days: 7, endDate: runDate, events: 30_000, malformed: 4 });
+  if (opts.withoutExport) fs.rmSync(path.join(dir, 'data', 'exports'), { recursive: true, force: true });
   const configPath = path.join(dir, 'config.yaml');
   fs.writeFileSync(
     configPath,
     `temporal:
-  taskQueue: e2e-${name}
+  taskQueue: e2e-${name}${opts.temporalAddress ? `\n  address: "${opts.temporalAddress}"` : ''}
 local:
-  dataDir: data
+  dataDir: data${opts.local ? `\n  ${opts.local}` : ''}
 pipelines:
   - name: shop
     backend: local

@@ -5,5 +5,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 120_000,
-
+  // Temporal's native runtime keeps a thread-safe handle open after all workers and servers are shut
+  // down (sdk-typescript #928): without this, jest would wait on it forever after a green run.
+  forceExit: true,
 };

@@ -3,13 +3,20 @@
  * unit in the name, so runs can be compared. Pick benchmarks with arguments: `npm run bench -- retrain`.
  * Sizes: BENCH_EVENTS (default 10,000,000), BENCH_INTERACTIONS (default 1,000,000).
  */
+import { benchInteractions } from './interactions';
 import { benchRetrainHistory } from './retrain-history';
+import { benchTraining } from './training';
 
 type Report = (name: string, value: number) => void;
 const report: Report = (name, value) => console.log(`${name} ${Number.isInteger(value) ? value : value.toPrecision(4)}`);
 
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
+const INTERACTIONS = Number(process.env.BENCH_INTERACTIONS ?? 1_000_000);
+
 const BENCHES: Record<string, () => Promise<void>> = {
   retrain: () => benchRetrainHistory(report),
+  training: () => benchTraining(report, { interactions: INTERACTIONS }),
+  interactions: () => benchInteractions(report, { events: EVENTS }),
 };
 
 async function main(): Promise<void> {

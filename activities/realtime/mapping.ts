@@ -99,7 +99,7 @@ export const LIMITS = {
   recordsPerCall: 10,
 } as const;
 
-const RESERVED = ['ITEM_ID', 'EVENT_VALUE', 'IMPRESSION', 'RECOMMENDATION_ID'];
+// USER_ID overrides the user (above); EVENT_TYPE and TIMESTAMP come from the message, as in RudderStack.
 const IGNORED = ['USER_ID', 'EVENT_TYPE', 'TIMESTAMP'];
 const RESERVED_PROPERTY_KEYS = ['userid', 'sessionid', 'eventtype', 'timestamp', 'recommendationid', 'impression'];
 const STRICT_NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;

@@ -15,6 +15,8 @@ import type {
   TrainingMode,
 } from '../common/types';
 import { prepareInteractionsFile } from './interactions-file';
+import { deliverRecords, RetryableDeliveryError, type DeliveryReport } from './realtime/delivery';
+import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
 
 export interface PipelineRegistry {
@@ -156,6 +158,20 @@ export function createActivities({ pipelines }: ActivityDeps) {
         await store.putText(lastRunUri(s), JSON.stringify(last, null, 2));
       }
       return { uri };
+    },
+
+    /** Real-time path: sends accepted records (≤10 per call); refused ones go to the dead-letter store. */
+    async deliverRealtime(req: { pipeline: string; records: PersonalizeRecord[] }): Promise<DeliveryReport> {
+      const { eventSink, deadLetters } = portsOf(req.pipeline);
+      if (!eventSink || !deadLetters) {
+        throw ApplicationFailure.nonRetryable(`pipeline "${req.pipeline}" has no real-time sink configured`, 'ConfigError');
+      }
+      try {
+        return await deliverRecords(req.records, { sink: eventSink, deadLetters });
+      } catch (err) {
+        if (err instanceof RetryableDeliveryError) throw ApplicationFailure.retryable(err.message, 'DeliveryThrottled');
+        throw err;
+      }
     },
 
     async notifyRun(req: { result: RetrainResult; workflowId: string }): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import type { CampaignState, ImportMode, InteractionStats, Metrics, TrainingMode } from '../common/types';
 import type { JobObservation } from '../common/job-status';
+import type { DeadLetterStore, EventSink } from './realtime/delivery';
 
 export interface EndpointExporter {
   /** Export all endpoints under `prefix` (a job already writing to that prefix is adopted). */
@@ -90,6 +91,9 @@ export interface PipelinePorts {
   recommender: Recommender;
   store: ObjectStore;
   notifier?: Notifier;
+  /** The real-time path: where accepted events go, and where records refused for good are kept. */
+  eventSink?: EventSink;
+  deadLetters?: DeadLetterStore;
 }
 
 export type { InteractionStats };

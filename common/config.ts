@@ -131,6 +131,18 @@ const Deadlines = z.strictObject({
   deploy: Duration.default('2h'),
 });
 
+const Realtime = z.strictObject({
+  /** Write keys the HTTP gateway accepts for this pipeline (Basic auth user name, as Segment sends it). */
+  writeKeys: z.array(z.string().min(8, { message: 'write keys need at least 8 characters' })).min(1),
+  /** What a track call becomes. */
+  eventChoice: z.enum(['PutEvents', 'PutItems']).default('PutEvents'),
+  trackingId: z.string().min(1).optional(),
+  itemsDatasetArn: z.string().optional(),
+  usersDatasetArn: z.string().optional(),
+  customMappings: z.array(z.strictObject({ from: z.string().min(1), to: z.string().min(1) })).default([]),
+  disableStringify: z.boolean().default(false),
+});
+
 const Pipeline = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'lower-case letters, digits and dashes, at most 40' }),
@@ -162,6 +174,8 @@ const Pipeline = z
       paused: false,
     }),
     notifications: Notifications.default({ on: ['FAILED', 'REJECTED'] }),
+    /** The real-time path (HTTP gateway → Personalize Events). */
+    realtime: Realtime.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.backend === 'aws') {
@@ -174,8 +188,8 @@ const Pipeline = z
     } else if (p.warehouse.kind !== 'duckdb') {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'kind'], message: "the local backend queries with DuckDB: set warehouse.kind to 'duckdb'" });
     }
-    if (p.trainingMode === 'UPDATE' && p.importMode === 'FULL') {
-      // Allowed, but only User-Personalization supports UPDATE: leave that to Personalize's own error.
+    if (p.realtime && p.backend === 'aws' && p.realtime.eventChoice === 'PutEvents' && !p.realtime.trackingId) {
+      ctx.addIssue({ code: 'custom', path: ['realtime', 'trackingId'], message: 'PutEvents needs the event tracker id of the dataset group' });
     }
   });
 

@@ -15,6 +15,8 @@ import { DEFAULT_POLL } from '../workflows/wait-schedule';
 import { toMs } from '../workflows/duration';
 import { buildAwsPorts } from './aws-backend';
 import { buildNotifier } from './notifiers';
+import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
+import { LocalEventSink, PersonalizeEventsSink, StoreDeadLetters } from '../activities/realtime/delivery';
 
 /** The local backend answers in seconds: poll it every second instead of Personalize's minutes. */
 export const LOCAL_POLL: PollSettings = { initial: '1s', fraction: 0.2, max: '10s' };
@@ -47,7 +49,13 @@ export function buildRegistry(config: Config, opts: RegistryOptions = {}): Regis
       recommenders.set(p.name, built.recommender as LocalRecommender);
       ports.set(p.name, built);
     } else {
-      ports.set(p.name, { ...buildAwsPorts(p), notifier: buildNotifier(p) });
+      const aws = buildAwsPorts(p);
+      ports.set(p.name, {
+        ...aws,
+        notifier: buildNotifier(p),
+        eventSink: new PersonalizeEventsSink(new PersonalizeEventsClient({ region: p.personalize?.region })),
+        deadLetters: new StoreDeadLetters(aws.store, p.workPrefix),
+      });
     }
   }
   return {
@@ -60,15 +68,19 @@ export function buildRegistry(config: Config, opts: RegistryOptions = {}): Regis
 
 function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOptions): PipelinePorts {
   const stateDir = localStateDir(config, p.name);
+  const recommender = new LocalRecommender({
+    stateDir,
+    minTrainingMs: opts.local?.minTrainingMs ?? toMs(config.local.minTraining),
+    deployMs: opts.local?.deployMs ?? toMs(config.local.deployLatency),
+  });
+  const store = new FileObjectStore();
   return {
     exporter: new LocalEndpointExporter({ dataDir: path.join(config.local.dataDir), stateDir }),
     warehouse: new DuckDbWarehouse({ spec: interactionsSource(p), stateDir }),
-    recommender: new LocalRecommender({
-      stateDir,
-      minTrainingMs: opts.local?.minTrainingMs ?? toMs(config.local.minTraining),
-      deployMs: opts.local?.deployMs ?? toMs(config.local.deployLatency),
-    }),
-    store: new FileObjectStore(),
+    recommender,
+    store,
     notifier: buildNotifier(p),
+    eventSink: new LocalEventSink(recommender),
+    deadLetters: new StoreDeadLetters(store, p.workPrefix),
   };
 }

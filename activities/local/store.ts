@@ -1,38 +1,52 @@
-/** The object store on a directory: file:// URIs (or plain paths); writes are atomic. */
+/**
+ * The object store on a directory: file:// URIs (or plain absolute paths). Every write goes to a
+ * temporary file beside the target and is renamed over it, so a reader sees the old object or the
+ * new one, never half of one, and a failed write leaves the old object in place.
+ */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../ports';
-import { fileUriToPath, writeFileAtomic } from './files';
+import { fileUriToPath } from './files';
+
+function tempBeside(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
 
 export class FileObjectStore implements ObjectStore {
   async getText(uri: string): Promise<string | null> {
     try {
       return await fs.promises.readFile(fileUriToPath(uri), 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (isMissing(err)) return null;
       throw err;
     }
   }
 
   async putText(uri: string, body: string): Promise<void> {
-    writeFileAtomic(fileUriToPath(uri), body);
+    await this.write(uri, Readable.from([body]));
   }
 
+  /** Opens the file first, so a missing object fails here rather than on the stream's first read. */
   async openRead(uri: string): Promise<NodeJS.ReadableStream> {
-    const file = fileUriToPath(uri);
-    await fs.promises.access(file, fs.constants.R_OK);
-    return fs.createReadStream(file);
+    const handle = await fs.promises.open(fileUriToPath(uri), 'r');
+    return handle.createReadStream();
   }
 
   async write(uri: string, body: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): Promise<void> {
     const file = fileUriToPath(uri);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = tempBeside(file);
     const source = body instanceof Readable ? body : Readable.from(body as AsyncIterable<string | Uint8Array>);
+    // Synchronous up to the pipeline: the source has its listeners before the caller can fail it.
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
-      await pipeline(source, fs.createWriteStream(tmp));
+      await pipeline(source, fs.createWriteStream(tmp, { flush: true }));
       await fs.promises.rename(tmp, file);
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });
@@ -41,6 +55,12 @@ export class FileObjectStore implements ObjectStore {
   }
 
   async exists(uri: string): Promise<boolean> {
-    return fs.existsSync(fileUriToPath(uri));
+    try {
+      await fs.promises.access(fileUriToPath(uri));
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
   }
 }

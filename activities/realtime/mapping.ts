@@ -99,6 +99,7 @@ export const LIMITS = {
   recordsPerCall: 10,
 } as const;
 
+const EVENT_ONLY = ['ITEM_ID', 'EVENT_VALUE', 'IMPRESSION', 'RECOMMENDATION_ID', 'EVENT_TYPE', 'TIMESTAMP'];
 // USER_ID overrides the user (above); EVENT_TYPE and TIMESTAMP come from the message, as in RudderStack.
 const IGNORED = ['USER_ID', 'EVENT_TYPE', 'TIMESTAMP'];
 const RESERVED_PROPERTY_KEYS = ['userid', 'sessionid', 'eventtype', 'timestamp', 'recommendationid', 'impression'];
@@ -284,7 +285,8 @@ function mapIdentify(m: Message, config: DestinationConfig): MappingResult {
   const traits = m.traits ?? m.context?.traits ?? {};
   const properties: Record<string, unknown> = {};
   for (const [field, mapping] of mappingsByField(config)) {
-    if (field === 'USER_ID') continue;
+    // Event-only fields (ITEM_ID, EVENT_VALUE …) belong to track calls, not to a user's record.
+    if (field === 'USER_ID' || EVENT_ONLY.includes(field)) continue;
     const value = valueAt(traits, mapping.to);
     if (value === undefined) errors.push({ field: `traits.${mapping.to}`, reason: `mapped trait ${mapping.to} not found` });
     else if (value !== null) properties[camelCase(mapping.from)] = value;

@@ -180,6 +180,10 @@ describe('PutUsers (identify)', () => {
     expect(errors(mapMessage(identify, users({ usersDatasetArn: '' })))[0]).toMatch(/users dataset ARN is needed/);
     expect(errors(mapMessage(identify, users({ usersDatasetArn: ITEMS })))[0]).toMatch(/is not a USERS dataset ARN/);
   });
+  test('DIFFERS: event-only mappings (ITEM_ID, EVENT_VALUE …) are not looked up in traits', () => {
+    const r = mapMessage(identify, users({ customMappings: [{ from: 'ITEM_ID', to: 'sku' }, { from: 'TYPE_OF_MOVIE', to: 'typeOfMovie' }] }));
+    expect(r.ok && (r.record as UserRecord).user.properties).toBe('{"typeOfMovie":"Romance"}');
+  });
   test('DIFFERS: an anonymous identify creates no user (RudderStack keys it by anonymousId)', () => {
     expect(errors(mapMessage({ ...identify, userId: undefined }, users()))).toEqual(['userId: an identify call needs a userId; anonymous users are not created']);
   });

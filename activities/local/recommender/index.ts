@@ -1,112 +1,315 @@
 /**
- * The local recommender: a real stand-in for Personalize that the workflow polls exactly like the
- * service. Dataset imports and trainings are asynchronous jobs whose state lives in JSON files, so a
- * worker restart neither loses nor duplicates them: a job found in progress with nobody working on
- * it is picked up again, to the same result. Statuses, idempotency by name, `latestCampaignUpdate`
- * and metric names follow Personalize.
+ * The local recommender: a real stand-in for Amazon Personalize that the workflow polls exactly like
+ * the service. Dataset imports and trainings are asynchronous jobs on a worker thread, with their
+ * state in JSON files under `stateDir`, so a worker restart neither loses nor duplicates them: a job
+ * found in progress with no live runner is run again from its persisted inputs, to the same result.
+ * Statuses, idempotency by name, `latestCampaignUpdate` and metric names follow Personalize.
+ *
+ * Metrics: besides Personalize's names, getSolutionMetrics returns the popularity baseline's metrics
+ * on the same holdout under keys prefixed `popularity_baseline.` (Personalize has no such keys).
+ *
+ * State layout: datasets/ solutions/ campaigns/ (resources, created on first use), imports/ and
+ * versions/ (jobs), tables/ (bulk data per import), models/, leases/ (who runs a job), events/
+ * (records of PutEvents/PutItems/PutUsers, JSON lines by day).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'csv-parse';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobObservation } from '../../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../../common/types';
 import type { Recommender } from '../../ports';
-import { fileUriToPath, readJson, writeFileAtomic, writeJsonAtomic } from '../files';
-import { timeHoldout } from './metrics';
-import { recommendFor, train, type Interaction, type TrainedModel } from './model';
-
-const MIN_IMPORT_RECORDS = 1000;
+import { fileUriToPath, readJson, writeJsonAtomic } from '../files';
 import { BASELINE_PREFIX } from './baseline';
+import type { EventLogSlice, ImportOutcome, JobTask, TrainingOutcome } from './jobs';
+import { deserializeModel, Scorer } from './model';
+import { runInThread, TaskTerminated } from './thread';
 
 export { BASELINE_PREFIX };
+export { readInteractionsCsv } from './table';
 
-interface ImportJob {
+export const LOCAL_ARN_PREFIX = 'arn:aws:personalize:local:000000000000';
+
+/** The ARNs of a local pipeline's dataset, solution and campaign. */
+export function localArns(name: string): { datasetArn: string; solutionArn: string; campaignArn: string } {
+  return {
+    datasetArn: `${LOCAL_ARN_PREFIX}:dataset/${name}/INTERACTIONS`,
+    solutionArn: `${LOCAL_ARN_PREFIX}:solution/${name}`,
+    campaignArn: `${LOCAL_ARN_PREFIX}:campaign/${name}`,
+  };
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}$/;
+const STARTED = new Set(['CREATE PENDING', 'CREATE IN_PROGRESS']);
+
+interface Timestamps {
+  creationDateTime: string;
+  lastUpdatedDateTime: string;
+}
+
+interface DatasetRecord extends Timestamps {
+  datasetArn: string;
+  status: string;
+  /** The bulk data: the table written by the last successful import. */
+  tableFile: string | null;
+}
+
+interface SolutionRecord extends Timestamps {
+  solutionArn: string;
+  datasetArn: string;
+  status: string;
+}
+
+interface ImportJobRecord extends Timestamps {
   jobName: string;
-  jobArn: string;
+  datasetImportJobArn: string;
   datasetArn: string;
   dataLocation: string;
   importMode: ImportMode;
   status: string;
   failureReason?: string;
+  /** Fixed when the job starts running, so a re-run merges into the same base. */
+  baseTableFile?: string | null;
   records?: number;
-  createdAt: string;
 }
 
-interface SolutionVersion {
+interface SolutionVersionRecord extends Timestamps {
   name: string;
   solutionVersionArn: string;
   solutionArn: string;
+  datasetArn: string;
   trainingMode: TrainingMode;
   status: string;
   failureReason?: string;
+  /** What the training reads, fixed when it was asked for (a re-run trains on the same data). */
+  inputs: { tableFile: string | null; events: EventLogSlice[] };
   metrics?: Metrics;
   trainedOn?: number;
-  createdAt: number;
+  trainingHours?: number;
 }
 
-interface Campaign {
+interface CampaignUpdateRecord extends Timestamps {
+  solutionVersionArn: string;
+  minProvisionedTPS: number;
+  campaignConfig?: Record<string, unknown>;
+  status: string;
+  failureReason?: string;
+}
+
+interface CampaignRecord extends Timestamps {
   campaignArn: string;
   status: string;
   solutionVersionArn: string | null;
   minProvisionedTPS: number;
   campaignConfig?: Record<string, unknown>;
-  latestUpdate?: { solutionVersionArn: string; status: string; failureReason?: string; requestedAt: number; minProvisionedTPS: number; campaignConfig?: Record<string, unknown> };
-  /** Every update ever requested, for audits and tests. */
-  updates: { solutionVersionArn: string; requestedAt: number }[];
+  latestCampaignUpdate?: CampaignUpdateRecord;
+  /** Every update ever requested (audits and tests). */
+  updates: { solutionVersionArn: string; requestedAt: string }[];
 }
 
+/** One line of the real-time event log (the shape the real-time sink writes). */
 export interface RealtimeEvent {
   kind: 'event' | 'user' | 'item';
   userId?: string;
   itemId?: string;
   eventType?: string;
   eventValue?: number;
+  /** Epoch milliseconds. */
   sentAt?: number;
   [key: string]: unknown;
 }
 
 export interface LocalRecommenderOptions {
   stateDir: string;
-  /** Shortest training time, like Personalize's own minimum (the demo shows the waiting). */
-  minTrainingMs?: number;
-  /** Time a campaign update takes to become ACTIVE. */
-  deployMs?: number;
+  /** Clock for the recorded times (creation, last update, event log day). */
   clock?: () => number;
+  /** Shortest training, counted from the version's creation (the demo shows the waiting). */
+  minTrainingMs?: number;
+  /** Shortest campaign update, counted from the request (the model load is the rest). */
+  deployMs?: number;
 }
 
-const ARN_PREFIX = 'arn:aws:personalize:local:000000000000';
+interface Lease {
+  pid: number;
+  heartbeatAt: number;
+}
 
-function datasetName(datasetArn: string): string {
-  return datasetArn.split(':dataset/')[1]?.replace(/\//g, '_') ?? createHash('sha1').update(datasetArn).digest('hex').slice(0, 12);
+/** Jobs running in this process, by `stateDir␀key`: how an instance knows a job has a live runner. */
+const RUNNING = new Map<string, { owner: LocalRecommender; stop: () => Promise<void> }>();
+const DEPLOYING = new Set<string>();
+const HEARTBEAT_MS = 5_000;
+const LEASE_TTL_MS = 30_000;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function invalid(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'InvalidInputException');
+}
+
+function notFound(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'ResourceNotFoundException');
+}
+
+function inUse(message: string): ApplicationFailure {
+  return ApplicationFailure.retryable(message, 'ResourceInUseException');
+}
+
+function arnTail(arn: string, kind: string): string {
+  const m = new RegExp(`^arn:[a-z\\d-]+:personalize:[^:]*:[^:]*:${kind}/(.+)$`).exec(arn);
+  if (!m) throw invalid(`${arn} is not a Personalize ${kind} ARN`);
+  return m[1]!;
 }
 
 export class LocalRecommender implements Recommender {
-  private readonly busy = new Map<string, Promise<void>>();
   private readonly now: () => number;
-  private models = new Map<string, TrainedModel>();
+  private readonly stateDir: string;
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly scorers = new Map<string, Scorer>();
+  /** A closed instance answers calls but adopts no job any more. */
+  private closed = false;
 
   constructor(private readonly opts: LocalRecommenderOptions) {
     this.now = opts.clock ?? Date.now;
+    this.stateDir = path.resolve(opts.stateDir);
   }
 
   private p(...parts: string[]): string {
-    return path.join(this.opts.stateDir, ...parts);
+    return path.join(this.stateDir, ...parts);
   }
 
-  /** Runs `task` once per key in this process (the state file is the truth across processes). */
-  private once(key: string, task: () => Promise<void>): void {
-    if (this.busy.has(key)) return;
-    const run = task()
+  private stamp(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  private save<T extends Timestamps>(file: string, record: T): T {
+    record.lastUpdatedDateTime = this.stamp();
+    writeJsonAtomic(file, record);
+    return record;
+  }
+
+  // ---- resources, created on first use ----
+
+  private dataset(datasetArn: string): DatasetRecord {
+    const file = this.p('datasets', `${arnTail(datasetArn, 'dataset').replace(/\//g, '__')}.json`);
+    const existing = readJson<DatasetRecord>(file);
+    if (existing) return existing;
+    const created = this.stamp();
+    return this.save(file, { datasetArn, status: 'ACTIVE', tableFile: null, creationDateTime: created, lastUpdatedDateTime: created });
+  }
+
+  private saveDataset(d: DatasetRecord): void {
+    this.save(this.p('datasets', `${arnTail(d.datasetArn, 'dataset').replace(/\//g, '__')}.json`), d);
+  }
+
+  /** A solution trains on its dataset group's INTERACTIONS dataset (`solution/<name>` ↔ `dataset/<name>/…`). */
+  private solution(solutionArn: string): SolutionRecord {
+    const name = arnTail(solutionArn, 'solution');
+    if (!NAME.test(name)) throw invalid(`${solutionArn} is not a solution ARN (a solution version ARN has one more path part)`);
+    const file = this.p('solutions', `${name}.json`);
+    const existing = readJson<SolutionRecord>(file);
+    if (existing) return existing;
+    const prefix = solutionArn.slice(0, solutionArn.indexOf(':solution/'));
+    const created = this.stamp();
+    return this.save(file, { solutionArn, datasetArn: `${prefix}:dataset/${name}/INTERACTIONS`, status: 'ACTIVE', creationDateTime: created, lastUpdatedDateTime: created });
+  }
+
+  private campaignFile(campaignArn: string): string {
+    return this.p('campaigns', `${arnTail(campaignArn, 'campaign')}.json`);
+  }
+
+  private campaign(campaignArn: string): CampaignRecord {
+    const existing = readJson<CampaignRecord>(this.campaignFile(campaignArn));
+    if (existing) return existing;
+    const created = this.stamp();
+    return this.save(this.campaignFile(campaignArn), {
+      campaignArn,
+      status: 'ACTIVE',
+      solutionVersionArn: null,
+      minProvisionedTPS: 1,
+      updates: [],
+      creationDateTime: created,
+      lastUpdatedDateTime: created,
+    });
+  }
+
+  // ---- who runs a job ----
+
+  private runKey(key: string): string {
+    return `${this.stateDir}\u0000${key}`;
+  }
+
+  private leaseFile(key: string): string {
+    return this.p('leases', `${key}.json`);
+  }
+
+  /** True when nobody runs the job: not this process, and no other live process with a fresh lease. */
+  private orphaned(key: string): boolean {
+    if (RUNNING.has(this.runKey(key))) return false;
+    const lease = readJson<Lease>(this.leaseFile(key));
+    if (!lease || lease.pid === process.pid) return true;
+    return !(pidAlive(lease.pid) && Date.now() - lease.heartbeatAt < LEASE_TTL_MS);
+  }
+
+  /**
+   * Runs `work` as the job's owner: registered in this process, with a lease file kept fresh for
+   * other processes sharing the state directory. `stop` ends the work early (stop, close).
+   */
+  private own(key: string, work: (setStop: (stop: () => Promise<void>) => void) => Promise<void>): void {
+    const runKey = this.runKey(key);
+    if (this.closed || RUNNING.has(runKey)) return;
+    const entry: { owner: LocalRecommender; stop: () => Promise<void> } = { owner: this, stop: async () => undefined };
+    RUNNING.set(runKey, entry);
+    const beat = () => writeJsonAtomic(this.leaseFile(key), { pid: process.pid, heartbeatAt: Date.now() } satisfies Lease);
+    beat();
+    const heartbeat = setInterval(beat, HEARTBEAT_MS);
+    heartbeat.unref();
+    const task = (async () => {
+      await new Promise((r) => setImmediate(r)); // the caller sees CREATE PENDING first
+      await work((stop) => (entry.stop = stop));
+    })()
       .catch(() => undefined)
-      .finally(() => this.busy.delete(key));
-    this.busy.set(key, run);
+      .finally(() => {
+        clearInterval(heartbeat);
+        if (RUNNING.get(runKey) === entry) {
+          RUNNING.delete(runKey);
+          fs.rmSync(this.leaseFile(key), { force: true });
+        }
+        this.tasks.delete(task);
+      });
+    this.tasks.add(task);
   }
 
-  /** Waits for the background jobs of this process (tests, shutdown). */
+  /** Waits for this instance's jobs and deployments (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.busy.size) await Promise.allSettled([...this.busy.values()]);
+    while (this.tasks.size) await Promise.allSettled([...this.tasks]);
+  }
+
+  /**
+   * Stops this instance's job threads and forgets them, leaving their persisted status as it is:
+   * what a worker shutdown or crash leaves behind. Another instance picks the jobs up.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [runKey, entry] of RUNNING) {
+      if (entry.owner !== this) continue;
+      RUNNING.delete(runKey);
+      await entry.stop();
+    }
+    await this.idle();
+  }
+
+  private runTask<T extends ImportOutcome | TrainingOutcome>(task: JobTask, setStop: (stop: () => Promise<void>) => void): Promise<T> {
+    const running = runInThread<T>(task);
+    setStop(running.terminate);
+    return running.result;
   }
 
   // ---- dataset import ----
@@ -116,238 +319,363 @@ export class LocalRecommender implements Recommender {
   }
 
   async startImport(req: { jobName: string; datasetArn: string; dataLocation: string; importMode: ImportMode }): Promise<{ jobArn: string }> {
-    const existing = readJson<ImportJob>(this.importFile(req.jobName));
+    if (!NAME.test(req.jobName)) throw invalid(`jobName ${req.jobName} must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$ (1-63 characters)`);
+    const existing = readJson<ImportJobRecord>(this.importFile(req.jobName));
     if (existing) {
       this.resumeImport(existing);
-      return { jobArn: existing.jobArn };
+      return { jobArn: existing.datasetImportJobArn };
     }
-    const job: ImportJob = {
-      ...req,
-      jobArn: `${ARN_PREFIX}:dataset-import-job/${req.jobName}`,
+    const dataset = this.dataset(req.datasetArn);
+    try {
+      fileUriToPath(req.dataLocation);
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+    if (req.importMode === 'INCREMENTAL' && !dataset.tableFile && !this.importsInFlight(req.datasetArn)) {
+      throw invalid(`an INCREMENTAL import needs an earlier bulk import into ${req.datasetArn}`);
+    }
+    const created = this.stamp();
+    const job: ImportJobRecord = {
+      jobName: req.jobName,
+      datasetImportJobArn: `${LOCAL_ARN_PREFIX}:dataset-import-job/${req.jobName}`,
+      datasetArn: req.datasetArn,
+      dataLocation: req.dataLocation,
+      importMode: req.importMode,
       status: 'CREATE PENDING',
-      createdAt: new Date(this.now()).toISOString(),
+      creationDateTime: created,
+      lastUpdatedDateTime: created,
     };
     writeJsonAtomic(this.importFile(req.jobName), job);
     this.resumeImport(job);
-    return { jobArn: job.jobArn };
+    return { jobArn: job.datasetImportJobArn };
+  }
+
+  private importsInFlight(datasetArn: string): boolean {
+    const dir = this.p('imports');
+    if (!fs.existsSync(dir)) return false;
+    return fs.readdirSync(dir).some((f) => {
+      const j = readJson<ImportJobRecord>(path.join(dir, f));
+      return j?.datasetArn === datasetArn && STARTED.has(j.status);
+    });
   }
 
   async describeImport(jobArn: string): Promise<JobObservation> {
-    const job = readJson<ImportJob>(this.importFile(jobArn.split('/').pop()!));
-    if (!job) throw ApplicationFailure.nonRetryable(`dataset import job ${jobArn} does not exist`, 'ResourceNotFoundException');
+    const jobName = arnTail(jobArn, 'dataset-import-job');
+    const job = readJson<ImportJobRecord>(this.importFile(jobName));
+    if (!job) throw notFound(`dataset import job ${jobArn} does not exist`);
     this.resumeImport(job);
     return { status: job.status, reason: job.failureReason };
   }
 
-  private resumeImport(job: ImportJob): void {
-    if (job.status === 'ACTIVE' || job.status === 'CREATE FAILED') return;
-    this.once(`import:${job.jobName}`, () => this.runImport(job));
+  private resumeImport(job: ImportJobRecord): void {
+    const key = `import-${job.jobName}`;
+    if (STARTED.has(job.status) && this.orphaned(key)) this.own(key, (setStop) => this.executeImport(job.jobName, setStop));
   }
 
-  private async runImport(job: ImportJob): Promise<void> {
-    job.status = 'CREATE IN_PROGRESS';
-    writeJsonAtomic(this.importFile(job.jobName), job);
+  private async executeImport(jobName: string, setStop: (stop: () => Promise<void>) => void): Promise<void> {
+    const file = this.importFile(jobName);
+    let job = readJson<ImportJobRecord>(file)!;
+    if (job.status === 'CREATE PENDING') {
+      job.baseTableFile = this.dataset(job.datasetArn).tableFile;
+      job.status = 'CREATE IN_PROGRESS';
+      this.save(file, job);
+    }
+    if (job.status !== 'CREATE IN_PROGRESS') return;
+    const outputTableFile = this.p('tables', `${jobName}.json`);
     try {
-      const rows = await readInteractionsCsv(fileUriToPath(job.dataLocation));
-      if (rows.length < MIN_IMPORT_RECORDS) {
-        throw new Error(`Input data must contain at least ${MIN_IMPORT_RECORDS} interactions; found ${rows.length}.`);
-      }
-      const file = this.p('datasets', datasetName(job.datasetArn), 'bulk.json');
-      let merged = rows;
-      if (job.importMode === 'INCREMENTAL') {
-        const before = readJson<Interaction[]>(file);
-        if (!before) throw new Error('INCREMENTAL import requires an earlier bulk import into this dataset.');
-        const key = (d: Interaction) => `${d.user}\u0000${d.item}\u0000${d.ts}`;
-        const byKey = new Map(before.map((d) => [key(d), d]));
-        for (const r of rows) byKey.set(key(r), r);
-        merged = [...byKey.values()];
-      }
-      writeFileAtomic(file, JSON.stringify(merged));
-      Object.assign(job, { status: 'ACTIVE', records: rows.length });
+      const outcome = await this.runTask<ImportOutcome>(
+        { kind: 'import', csvFile: fileUriToPath(job.dataLocation), importMode: job.importMode, baseTableFile: job.baseTableFile ?? null, outputTableFile },
+        setStop
+      );
+      const dataset = this.dataset(job.datasetArn);
+      dataset.tableFile = outputTableFile;
+      this.saveDataset(dataset);
+      job = readJson<ImportJobRecord>(file)!;
+      Object.assign(job, { status: 'ACTIVE', records: outcome.records });
+      this.save(file, job);
+      this.pruneTables();
+      return;
     } catch (err) {
+      if (err instanceof TaskTerminated) return; // closed: the next owner runs it again
+      job = readJson<ImportJobRecord>(file)!;
       Object.assign(job, { status: 'CREATE FAILED', failureReason: (err as Error).message });
     }
-    writeJsonAtomic(this.importFile(job.jobName), job);
+    this.save(file, job);
+  }
+
+  /** Removes bulk data no dataset, pending training or running import refers to any more. */
+  private pruneTables(): void {
+    const dir = this.p('tables');
+    const records = <T>(sub: string) => (fs.existsSync(this.p(sub)) ? fs.readdirSync(this.p(sub)).flatMap((f) => readJson<T>(this.p(sub, f)) ?? []) : []);
+    const keep = new Set<string | null | undefined>();
+    for (const d of records<DatasetRecord>('datasets')) keep.add(d.tableFile);
+    for (const v of records<SolutionVersionRecord>('versions')) if (STARTED.has(v.status)) keep.add(v.inputs.tableFile);
+    for (const j of records<ImportJobRecord>('imports')) {
+      if (STARTED.has(j.status)) keep.add(j.baseTableFile).add(path.join(dir, `${j.jobName}.json`));
+    }
+    for (const f of fs.readdirSync(dir)) if (!keep.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
   }
 
   // ---- training ----
 
-  private versionFile(arn: string): string {
-    return this.p('versions', `${arn.split('/').pop()}.json`);
+  private versionFile(solutionVersionArn: string): string {
+    return this.p('versions', `${solutionVersionArn.split('/').pop()}.json`);
+  }
+
+  private version(solutionVersionArn: string): SolutionVersionRecord {
+    const tail = arnTail(solutionVersionArn, 'solution');
+    if (!/^[^/]+\/[0-9a-f]{8}$/.test(tail)) throw invalid(`${solutionVersionArn} is not a solution version ARN`);
+    const v = readJson<SolutionVersionRecord>(this.versionFile(solutionVersionArn));
+    if (!v) throw notFound(`solution version ${solutionVersionArn} does not exist`);
+    return v;
+  }
+
+  private eventSnapshot(): EventLogSlice[] {
+    const dir = this.p('events');
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+      .map((f) => ({ file: path.join(dir, f), bytes: fs.statSync(path.join(dir, f)).size }));
   }
 
   async startSolutionVersion(req: { name: string; solutionArn: string; trainingMode: TrainingMode }): Promise<{ solutionVersionArn: string }> {
+    if (!NAME.test(req.name)) throw invalid(`name ${req.name} must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$ (1-63 characters)`);
+    const solution = this.solution(req.solutionArn);
     const id = createHash('sha256').update(`${req.solutionArn}\u0000${req.name}`).digest('hex').slice(0, 8);
-    const arn = `${req.solutionArn}/${id}`;
-    const existing = readJson<SolutionVersion>(this.versionFile(arn));
+    const solutionVersionArn = `${req.solutionArn}/${id}`;
+    const existing = readJson<SolutionVersionRecord>(this.versionFile(solutionVersionArn));
     if (existing) {
       this.resumeTraining(existing);
-      return { solutionVersionArn: arn };
+      return { solutionVersionArn };
     }
-    const version: SolutionVersion = { ...req, solutionVersionArn: arn, status: 'CREATE PENDING', createdAt: this.now() };
-    writeJsonAtomic(this.versionFile(arn), version);
+    if (req.trainingMode === 'UPDATE' && !this.listVersions().some((v) => v.solutionArn === req.solutionArn && v.status === 'ACTIVE')) {
+      throw invalid(`trainingMode UPDATE needs an ACTIVE solution version of ${req.solutionArn} trained in FULL mode`);
+    }
+    const created = this.stamp();
+    const version: SolutionVersionRecord = {
+      name: req.name,
+      solutionVersionArn,
+      solutionArn: req.solutionArn,
+      datasetArn: solution.datasetArn,
+      // The item-to-item model has no incremental update: UPDATE retrains on all data, as FULL does.
+      trainingMode: req.trainingMode,
+      status: 'CREATE PENDING',
+      inputs: { tableFile: this.dataset(solution.datasetArn).tableFile, events: this.eventSnapshot() },
+      creationDateTime: created,
+      lastUpdatedDateTime: created,
+    };
+    writeJsonAtomic(this.versionFile(solutionVersionArn), version);
     this.resumeTraining(version);
-    return { solutionVersionArn: arn };
+    return { solutionVersionArn };
   }
 
-  async describeSolutionVersion(arn: string): Promise<JobObservation> {
-    const v = this.version(arn);
+  private listVersions(): SolutionVersionRecord[] {
+    const dir = this.p('versions');
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).flatMap((f) => readJson<SolutionVersionRecord>(path.join(dir, f)) ?? []);
+  }
+
+  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation> {
+    let v = this.version(solutionVersionArn);
+    const key = `train-${solutionVersionArn.split('/').pop()}`;
+    if (v.status === 'CREATE STOPPING' && this.orphaned(key)) {
+      v = this.save(this.versionFile(solutionVersionArn), { ...v, status: 'CREATE STOPPED' });
+    }
     this.resumeTraining(v);
     return { status: v.status, reason: v.failureReason };
   }
 
-  private version(arn: string): SolutionVersion {
-    const v = readJson<SolutionVersion>(this.versionFile(arn));
-    if (!v) throw ApplicationFailure.nonRetryable(`solution version ${arn} does not exist`, 'ResourceNotFoundException');
-    return v;
+  private resumeTraining(v: SolutionVersionRecord): void {
+    const key = `train-${v.solutionVersionArn.split('/').pop()}`;
+    if (STARTED.has(v.status) && this.orphaned(key)) this.own(key, (setStop) => this.executeTraining(v.solutionVersionArn, setStop));
   }
 
-  async stopSolutionVersion(arn: string): Promise<void> {
-    const v = this.version(arn);
-    if (v.status === 'CREATE PENDING' || v.status === 'CREATE IN_PROGRESS') {
-      Object.assign(v, { status: 'CREATE STOPPED', failureReason: 'stopped by request' });
-      writeJsonAtomic(this.versionFile(arn), v);
+  private async executeTraining(solutionVersionArn: string, setStop: (stop: () => Promise<void>) => void): Promise<void> {
+    const file = this.versionFile(solutionVersionArn);
+    let v = readJson<SolutionVersionRecord>(file)!;
+    if (v.status === 'CREATE PENDING') this.save(file, Object.assign(v, { status: 'CREATE IN_PROGRESS' }));
+    if (v.status !== 'CREATE IN_PROGRESS') return;
+    const waiting = new AbortController();
+    let terminate: () => Promise<void> = async () => undefined;
+    setStop(async () => {
+      waiting.abort();
+      await terminate();
+    });
+    const startedAt = Date.now();
+    try {
+      const task: JobTask = { kind: 'train', tableFile: v.inputs.tableFile, events: v.inputs.events, modelFile: this.modelFile(solutionVersionArn) };
+      const outcome = await this.runTask<TrainingOutcome>(task, (stop) => (terminate = stop));
+      const rest = Date.parse(v.creationDateTime) + (this.opts.minTrainingMs ?? 0) - this.now();
+      if (rest > 0) await sleep(rest, undefined, { signal: waiting.signal }).catch(() => undefined);
+      v = readJson<SolutionVersionRecord>(file)!;
+      if (v.status === 'CREATE STOPPING') v.status = 'CREATE STOPPED';
+      else if (v.status === 'CREATE IN_PROGRESS' && !waiting.signal.aborted) {
+        Object.assign(v, { status: 'ACTIVE', metrics: outcome.metrics, trainedOn: outcome.trainedOn, trainingHours: (Date.now() - startedAt) / 3_600_000 });
+      } else return;
+    } catch (err) {
+      v = readJson<SolutionVersionRecord>(file)!;
+      if (v.status === 'CREATE STOPPING') v.status = 'CREATE STOPPED';
+      else if (err instanceof TaskTerminated) return; // closed: the next owner trains it again
+      else Object.assign(v, { status: 'CREATE FAILED', failureReason: (err as Error).message });
     }
+    this.save(file, v);
   }
 
-  async getSolutionMetrics(arn: string): Promise<Metrics> {
-    const v = this.version(arn);
+  /** PENDING → CREATE STOPPED; IN_PROGRESS → CREATE STOPPING → CREATE STOPPED. Finished versions are left alone. */
+  async stopSolutionVersion(solutionVersionArn: string): Promise<void> {
+    const file = this.versionFile(solutionVersionArn);
+    const v = this.version(solutionVersionArn);
+    const key = `train-${solutionVersionArn.split('/').pop()}`;
+    if (v.status === 'CREATE PENDING') {
+      this.save(file, Object.assign(v, { status: 'CREATE STOPPED', failureReason: 'stopped by request' }));
+      return;
+    }
+    if (v.status !== 'CREATE IN_PROGRESS') return;
+    const orphan = this.orphaned(key);
+    this.save(file, Object.assign(v, { status: orphan ? 'CREATE STOPPED' : 'CREATE STOPPING', failureReason: 'stopped by request' }));
+    // The runner (here or in another process) turns STOPPING into STOPPED when its thread ends.
+    await RUNNING.get(this.runKey(key))?.stop();
+  }
+
+  async getSolutionMetrics(solutionVersionArn: string): Promise<Metrics> {
+    const v = this.version(solutionVersionArn);
     if (v.status !== 'ACTIVE' || !v.metrics) {
-      throw ApplicationFailure.retryable(`solution version ${arn} is ${v.status}; metrics exist once it is ACTIVE`, 'ResourceInUseException');
+      throw inUse(`solution version ${solutionVersionArn} is ${v.status}; metrics exist once it is ACTIVE`);
     }
     return v.metrics;
   }
 
-  private resumeTraining(v: SolutionVersion): void {
-    if (v.status !== 'CREATE PENDING' && v.status !== 'CREATE IN_PROGRESS') return;
-    this.once(`train:${v.solutionVersionArn}`, () => this.runTraining(v.solutionVersionArn));
-  }
-
-  /** All interactions of the solution's dataset: bulk imports plus events recorded one by one. */
-  private trainingData(): Interaction[] {
-    const datasets = this.p('datasets');
-    const data: Interaction[] = [];
-    if (fs.existsSync(datasets)) {
-      for (const d of fs.readdirSync(datasets)) {
-        const rows = readJson<Interaction[]>(path.join(datasets, d, 'bulk.json'));
-        if (rows) data.push(...rows);
-      }
-    }
-    for (const e of this.readEvents()) {
-      if (e.kind === 'event' && e.userId && e.itemId) {
-        data.push({ user: e.userId, item: e.itemId, value: e.eventValue ?? 1, ts: Math.floor((e.sentAt ?? this.now()) / 1000) });
-      }
-    }
-    return data;
-  }
-
-  private async runTraining(arn: string): Promise<void> {
-    let v = this.version(arn);
-    v.status = 'CREATE IN_PROGRESS';
-    writeJsonAtomic(this.versionFile(arn), v);
-    try {
-      // Yield first: the worker shares this event loop.
-      await new Promise((r) => setImmediate(r));
-      const data = this.trainingData();
-      if (data.length < MIN_IMPORT_RECORDS) throw new Error(`There are not enough interactions to train: ${data.length} < ${MIN_IMPORT_RECORDS}.`);
-      const holdout = timeHoldout(data);
-      const model = train(data);
-      writeFileAtomic(this.p('models', `${arn.split('/').pop()}.json`), JSON.stringify(model));
-      const metrics: Metrics = { ...holdout.model };
-      for (const [k, val] of Object.entries(holdout.popularity)) metrics[`${BASELINE_PREFIX}${k}`] = val;
-      const wait = v.createdAt + (this.opts.minTrainingMs ?? 0) - this.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      v = this.version(arn);
-      if (v.status !== 'CREATE IN_PROGRESS') return; // stopped meanwhile
-      Object.assign(v, { status: 'ACTIVE', metrics, trainedOn: data.length });
-    } catch (err) {
-      v = this.version(arn);
-      if (v.status !== 'CREATE IN_PROGRESS') return;
-      Object.assign(v, { status: 'CREATE FAILED', failureReason: (err as Error).message });
-    }
-    writeJsonAtomic(this.versionFile(arn), v);
+  private modelFile(solutionVersionArn: string): string {
+    return this.p('models', `${solutionVersionArn.split('/').pop()}.json`);
   }
 
   // ---- campaign ----
 
-  private campaignFile(arn: string): string {
-    return this.p('campaigns', `${arn.split('/').pop()}.json`);
-  }
-
-  private campaign(arn: string): Campaign {
-    return readJson<Campaign>(this.campaignFile(arn)) ?? { campaignArn: arn, status: 'ACTIVE', solutionVersionArn: null, minProvisionedTPS: 1, updates: [] };
-  }
-
-  /** Advances a pending update: ACTIVE after deployMs when its version is ACTIVE, else CREATE FAILED. */
-  private settle(c: Campaign): Campaign {
-    const u = c.latestUpdate;
-    if (!u || u.status !== 'CREATE IN_PROGRESS' || this.now() < u.requestedAt + (this.opts.deployMs ?? 500)) return c;
-    const target = readJson<SolutionVersion>(this.versionFile(u.solutionVersionArn));
-    if (target?.status === 'ACTIVE') {
-      Object.assign(c, { solutionVersionArn: u.solutionVersionArn, minProvisionedTPS: u.minProvisionedTPS, campaignConfig: u.campaignConfig });
-      u.status = 'ACTIVE';
-      this.models.delete(c.campaignArn);
-    } else {
-      u.status = 'CREATE FAILED';
-      u.failureReason = `solution version ${u.solutionVersionArn} is ${target?.status ?? 'missing'}, not ACTIVE`;
-    }
-    writeJsonAtomic(this.campaignFile(c.campaignArn), c);
-    return c;
-  }
-
   async describeCampaign(campaignArn: string): Promise<CampaignState> {
-    const c = this.settle(this.campaign(campaignArn));
+    const c = this.campaign(campaignArn);
+    this.resumeDeployment(c);
+    const u = c.latestCampaignUpdate;
     return {
       campaignArn,
       status: c.status,
       solutionVersionArn: c.solutionVersionArn,
       minProvisionedTPS: c.minProvisionedTPS,
-      campaignConfig: c.campaignConfig,
-      latestUpdate: c.latestUpdate && { solutionVersionArn: c.latestUpdate.solutionVersionArn, status: c.latestUpdate.status, failureReason: c.latestUpdate.failureReason },
+      ...(c.campaignConfig !== undefined && { campaignConfig: c.campaignConfig }),
+      ...(u && { latestUpdate: { solutionVersionArn: u.solutionVersionArn, status: u.status, ...(u.failureReason && { failureReason: u.failureReason }) } }),
     };
   }
 
+  /**
+   * Records the update as `latestCampaignUpdate` (CREATE PENDING) and deploys asynchronously: the
+   * campaign keeps serving its current version until the new model is loaded and the update ACTIVE.
+   * Repeating the update in progress is accepted (idempotent); a different one is ResourceInUse.
+   */
   async updateCampaign(req: { campaignArn: string; solutionVersionArn: string; minProvisionedTPS: number; campaignConfig?: Record<string, unknown> }): Promise<void> {
-    const c = this.settle(this.campaign(req.campaignArn));
-    if (c.latestUpdate?.status === 'CREATE IN_PROGRESS') {
-      throw ApplicationFailure.retryable(`campaign ${req.campaignArn} is being updated; try again when the update finishes`, 'ResourceInUseException');
+    if (!Number.isInteger(req.minProvisionedTPS) || req.minProvisionedTPS < 1) throw invalid('minProvisionedTPS must be an integer of at least 1');
+    const c = this.campaign(req.campaignArn);
+    const current = c.latestCampaignUpdate;
+    if (current && STARTED.has(current.status)) {
+      if (current.solutionVersionArn === req.solutionVersionArn && current.minProvisionedTPS === req.minProvisionedTPS) return;
+      throw inUse(`campaign ${req.campaignArn} is being updated to ${current.solutionVersionArn}; try again when that update finishes`);
     }
-    c.latestUpdate = { solutionVersionArn: req.solutionVersionArn, status: 'CREATE IN_PROGRESS', requestedAt: this.now(), minProvisionedTPS: req.minProvisionedTPS, campaignConfig: req.campaignConfig };
-    c.updates.push({ solutionVersionArn: req.solutionVersionArn, requestedAt: this.now() });
-    writeJsonAtomic(this.campaignFile(req.campaignArn), c);
+    const requested = this.stamp();
+    c.latestCampaignUpdate = {
+      solutionVersionArn: req.solutionVersionArn,
+      minProvisionedTPS: req.minProvisionedTPS,
+      ...(req.campaignConfig !== undefined && { campaignConfig: req.campaignConfig }),
+      status: 'CREATE PENDING',
+      creationDateTime: requested,
+      lastUpdatedDateTime: requested,
+    };
+    c.updates.push({ solutionVersionArn: req.solutionVersionArn, requestedAt: requested });
+    this.save(this.campaignFile(req.campaignArn), c);
+    this.resumeDeployment(c);
+  }
+
+  private resumeDeployment(c: CampaignRecord): void {
+    const key = this.runKey(`deploy-${c.campaignArn}`);
+    if (this.closed || !c.latestCampaignUpdate || !STARTED.has(c.latestCampaignUpdate.status) || DEPLOYING.has(key)) return;
+    DEPLOYING.add(key);
+    const task = this.deploy(c.campaignArn)
+      .catch(() => undefined)
+      .finally(() => {
+        DEPLOYING.delete(key);
+        this.tasks.delete(task);
+      });
+    this.tasks.add(task);
+  }
+
+  private async deploy(campaignArn: string): Promise<void> {
+    const file = this.campaignFile(campaignArn);
+    const settle = (change: Partial<CampaignUpdateRecord>, serve: boolean) => {
+      const c = this.campaign(campaignArn);
+      const u = c.latestCampaignUpdate!;
+      Object.assign(u, change, { lastUpdatedDateTime: this.stamp() });
+      if (serve) Object.assign(c, { solutionVersionArn: u.solutionVersionArn, minProvisionedTPS: u.minProvisionedTPS, campaignConfig: u.campaignConfig });
+      this.save(file, c);
+      return u;
+    };
+    await new Promise((r) => setImmediate(r)); // the caller sees CREATE PENDING first
+    const u = settle({ status: 'CREATE IN_PROGRESS' }, false);
+    const target = readJson<SolutionVersionRecord>(this.versionFile(u.solutionVersionArn));
+    if (target?.status !== 'ACTIVE') {
+      settle({ status: 'CREATE FAILED', failureReason: `solution version ${u.solutionVersionArn} is ${target?.status ?? 'not found'}, not ACTIVE` }, false);
+      return;
+    }
+    try {
+      await this.scorer(u.solutionVersionArn);
+    } catch (err) {
+      settle({ status: 'CREATE FAILED', failureReason: `the model of ${u.solutionVersionArn} could not be loaded: ${(err as Error).message}` }, false);
+      return;
+    }
+    const rest = Date.parse(u.creationDateTime) + (this.opts.deployMs ?? 0) - this.now();
+    if (rest > 0) await sleep(rest);
+    settle({ status: 'ACTIVE' }, true);
+  }
+
+  private async scorer(solutionVersionArn: string): Promise<Scorer> {
+    let s = this.scorers.get(solutionVersionArn);
+    if (!s) {
+      s = new Scorer(deserializeModel(await fs.promises.readFile(this.modelFile(solutionVersionArn), 'utf8')));
+      this.scorers.set(solutionVersionArn, s);
+    }
+    return s;
   }
 
   /** Every update requested on a campaign (audit trail). */
-  campaignUpdates(campaignArn: string): Campaign['updates'] {
+  campaignUpdates(campaignArn: string): CampaignRecord['updates'] {
     return this.campaign(campaignArn).updates;
   }
 
   // ---- serving and real-time events ----
 
+  /**
+   * GetRecommendations: the campaign's active version ranks items for the user (popularity for users
+   * it does not know), never returning items the user already interacted with.
+   */
   async recommend(campaignArn: string, userId: string, numResults = 25): Promise<{ itemList: { itemId: string; score: number }[]; solutionVersionArn: string }> {
-    const c = this.settle(this.campaign(campaignArn));
-    if (!c.solutionVersionArn) throw new Error(`campaign ${campaignArn} has no deployed solution version yet; run a retrain first`);
-    let model = this.models.get(campaignArn);
-    if (!model) {
-      model = readJson<TrainedModel>(this.p('models', `${c.solutionVersionArn.split('/').pop()}.json`)) ?? undefined;
-      if (!model) throw new Error(`the model of ${c.solutionVersionArn} is missing from ${this.p('models')}`);
-      this.models.set(campaignArn, model);
-    }
-    return { itemList: recommendFor(model, userId, numResults), solutionVersionArn: c.solutionVersionArn };
+    if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalid('numResults must be an integer from 1 to 500');
+    const c = this.campaign(campaignArn);
+    this.resumeDeployment(c);
+    if (!c.solutionVersionArn) throw notFound(`campaign ${campaignArn} has no deployed solution version yet; run a retrain first`);
+    const scorer = await this.scorer(c.solutionVersionArn);
+    return { itemList: scorer.recommendFor(userId, numResults), solutionVersionArn: c.solutionVersionArn };
   }
 
-  async recordEvents(events: RealtimeEvent[]): Promise<void> {
+  /** Appends real-time records (PutEvents/PutItems/PutUsers) to the event log a later training reads. */
+  async recordEvents(events: RealtimeEvent[] | Record<string, unknown>[]): Promise<void> {
+    if (events.length === 0) return;
     const file = this.p('events', `${new Date(this.now()).toISOString().slice(0, 10)}.jsonl`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
     await fs.promises.appendFile(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   }
 
   readEvents(): RealtimeEvent[] {
-    const dir = this.p('events');
-    if (!fs.existsSync(dir)) return [];
     const out: RealtimeEvent[] = [];
-    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl')).sort()) {
-      for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+    for (const { file } of this.eventSnapshot()) {
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
         if (!line.trim()) continue;
         try {
           out.push(JSON.parse(line) as RealtimeEvent);
@@ -359,23 +687,9 @@ export class LocalRecommender implements Recommender {
     return out;
   }
 
-  /** Counts for audits and tests: jobs ever created. */
+  /** Jobs ever created (audits and tests). */
   counts(): { imports: number; solutionVersions: number } {
     const n = (d: string) => (fs.existsSync(this.p(d)) ? fs.readdirSync(this.p(d)).filter((f) => f.endsWith('.json')).length : 0);
     return { imports: n('imports'), solutionVersions: n('versions') };
   }
-}
-
-/** Reads an interactions CSV (header USER_ID,ITEM_ID,EVENT_TYPE,EVENT_VALUE,TIMESTAMP). */
-export async function readInteractionsCsv(file: string): Promise<Interaction[]> {
-  const rows: Interaction[] = [];
-  const parser = fs.createReadStream(file).pipe(parse({ columns: true, skip_empty_lines: true, bom: true }));
-  for await (const r of parser as AsyncIterable<Record<string, string>>) {
-    const user = r.USER_ID?.trim();
-    const item = r.ITEM_ID?.trim();
-    const ts = Number(r.TIMESTAMP);
-    if (!user || !item || !Number.isFinite(ts)) throw new Error(`Invalid row in ${path.basename(file)}: ${JSON.stringify(r)}`);
-    rows.push({ user, item, value: r.EVENT_VALUE === undefined || r.EVENT_VALUE === '' ? 1 : Number(r.EVENT_VALUE), ts });
-  }
-  return rows;
 }

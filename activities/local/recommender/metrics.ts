@@ -1,81 +1,160 @@
 /**
- * Offline metrics, named as Personalize names them, on a time-based holdout: the model is trained
- * on interactions before a cut-off time and asked to rank, for each user who has history before it,
- * the items that user engaged with after it. The popularity baseline is measured on the same split.
+ * Offline metrics, named as Personalize names them, on a time-based holdout shaped like
+ * Personalize's: a sample of users is set aside for evaluation; for each of them the newest 10 % of
+ * their positive interactions are the ground truth and everything older is model input. The model
+ * is trained on all other users plus the evaluation users' older interactions, then asked to rank.
+ * The popularity baseline is measured on the same split, so the two can be compared side by side.
  */
-import { recommendFor, recommendPopular, train, type Interaction, type ModelOptions, type Scored, DEFAULT_MODEL_OPTIONS, type TrainedModel } from './model';
+import { DEFAULT_MODEL_OPTIONS, Scorer, train, type ItemModel, type ModelOptions } from './model';
+import type { InteractionTable } from './table';
 
-export function ndcgAt(ranked: string[], truth: Set<string>, k: number): number {
+export function ndcgAt<T>(ranked: readonly T[], truth: ReadonlySet<T>, k: number): number {
   let dcg = 0;
-  ranked.slice(0, k).forEach((item, i) => {
-    if (truth.has(item)) dcg += 1 / Math.log2(i + 2);
-  });
+  const top = Math.min(k, ranked.length);
+  for (let n = 0; n < top; n++) if (truth.has(ranked[n]!)) dcg += 1 / Math.log2(n + 2);
   let idcg = 0;
-  for (let i = 0; i < Math.min(k, truth.size); i++) idcg += 1 / Math.log2(i + 2);
+  for (let n = 0; n < Math.min(k, truth.size); n++) idcg += 1 / Math.log2(n + 2);
   return idcg === 0 ? 0 : dcg / idcg;
 }
 
-export function precisionAt(ranked: string[], truth: Set<string>, k: number): number {
-  return ranked.slice(0, k).filter((i) => truth.has(i)).length / k;
+/** Relevant items among the top k, divided by k (Personalize's definition, also when fewer are returned). */
+export function precisionAt<T>(ranked: readonly T[], truth: ReadonlySet<T>, k: number): number {
+  let hits = 0;
+  for (let n = 0; n < Math.min(k, ranked.length); n++) if (truth.has(ranked[n]!)) hits++;
+  return hits / k;
 }
 
-export function reciprocalRankAt(ranked: string[], truth: Set<string>, k: number): number {
-  const i = ranked.slice(0, k).findIndex((x) => truth.has(x));
-  return i < 0 ? 0 : 1 / (i + 1);
+export function reciprocalRankAt<T>(ranked: readonly T[], truth: ReadonlySet<T>, k: number): number {
+  for (let n = 0; n < Math.min(k, ranked.length); n++) if (truth.has(ranked[n]!)) return 1 / (n + 1);
+  return 0;
 }
 
 export type MetricSet = Record<string, number>;
 
-/** Averages Personalize's metrics over users; coverage = share of the catalog recommended at 25. */
-export function evaluateRankings(rankings: { ranked: string[]; truth: Set<string> }[], catalogSize: number): MetricSet {
+export interface Ranking<T> {
+  ranked: readonly T[];
+  truth: ReadonlySet<T>;
+}
+
+/** Averages the metrics over users; coverage = share of the catalog found in anyone's top 25. */
+export function evaluateRankings<T>(rankings: readonly Ranking<T>[], catalogSize: number): MetricSet {
   const n = rankings.length || 1;
-  const sum = (f: (r: { ranked: string[]; truth: Set<string> }) => number) => rankings.reduce((s, r) => s + f(r), 0) / n;
-  const recommended = new Set<string>();
+  const mean = (f: (r: Ranking<T>) => number) => rankings.reduce((s, r) => s + f(r), 0) / n;
+  const recommended = new Set<T>();
   for (const r of rankings) r.ranked.slice(0, 25).forEach((i) => recommended.add(i));
-  const round = (x: number) => Number(x.toFixed(4));
+  const round = (x: number) => Number(x.toFixed(6));
   return {
     coverage: round(catalogSize ? recommended.size / catalogSize : 0),
-    mean_reciprocal_rank_at_25: round(sum((r) => reciprocalRankAt(r.ranked, r.truth, 25))),
-    normalized_discounted_cumulative_gain_at_5: round(sum((r) => ndcgAt(r.ranked, r.truth, 5))),
-    normalized_discounted_cumulative_gain_at_10: round(sum((r) => ndcgAt(r.ranked, r.truth, 10))),
-    normalized_discounted_cumulative_gain_at_25: round(sum((r) => ndcgAt(r.ranked, r.truth, 25))),
-    precision_at_5: round(sum((r) => precisionAt(r.ranked, r.truth, 5))),
-    precision_at_10: round(sum((r) => precisionAt(r.ranked, r.truth, 10))),
-    precision_at_25: round(sum((r) => precisionAt(r.ranked, r.truth, 25))),
+    mean_reciprocal_rank_at_25: round(mean((r) => reciprocalRankAt(r.ranked, r.truth, 25))),
+    normalized_discounted_cumulative_gain_at_5: round(mean((r) => ndcgAt(r.ranked, r.truth, 5))),
+    normalized_discounted_cumulative_gain_at_10: round(mean((r) => ndcgAt(r.ranked, r.truth, 10))),
+    normalized_discounted_cumulative_gain_at_25: round(mean((r) => ndcgAt(r.ranked, r.truth, 25))),
+    precision_at_5: round(mean((r) => precisionAt(r.ranked, r.truth, 5))),
+    precision_at_10: round(mean((r) => precisionAt(r.ranked, r.truth, 10))),
+    precision_at_25: round(mean((r) => precisionAt(r.ranked, r.truth, 25))),
   };
+}
+
+export interface HoldoutOptions {
+  /** Share of eligible users evaluated (Personalize: 10 %). */
+  userShare: number;
+  /** Evaluate at least this many users when there are enough (small datasets would be too noisy). */
+  minUsers: number;
+  /** Share of each evaluation user's newest positive interactions held out (Personalize: 10 %). */
+  truthShare: number;
+  /** Picks the evaluation users; fixed, so the same data always gives the same metrics. */
+  seed: number;
+}
+
+export const DEFAULT_HOLDOUT: HoldoutOptions = { userShare: 0.1, minUsers: 1000, truthShare: 0.1, seed: 0x5eed };
+
+export interface HoldoutSplit {
+  /** 1 = the row is model input, 0 = held out. */
+  include: Uint8Array;
+  /** Evaluation user → items they engaged with only in the held-out part. */
+  truth: Map<number, Set<number>>;
+}
+
+/** FNV-1a of the seed and a string: a stable, well-spread order of users. */
+function stableHash(seed: number, s: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let n = 0; n < s.length; n++) h = Math.imul(h ^ s.charCodeAt(n), 0x01000193) >>> 0;
+  return h;
+}
+
+export function splitHoldout(t: InteractionTable, opts: HoldoutOptions = DEFAULT_HOLDOUT): HoldoutSplit {
+  const n = t.user.length;
+  const positives: number[][] = t.users.map(() => []);
+  for (let r = 0; r < n; r++) if (t.value[r]! > 0) positives[t.user[r]!]!.push(r);
+  // Eligible: at least two positive interactions, so there is input and truth.
+  const eligible = t.users.map((_, u) => u).filter((u) => positives[u]!.length >= 2);
+  const want = Math.min(eligible.length, Math.max(Math.ceil(eligible.length * opts.userShare), opts.minUsers));
+  const chosen = eligible
+    .map((u) => ({ u, h: stableHash(opts.seed, t.users[u]!) }))
+    .sort((a, b) => a.h - b.h || a.u - b.u)
+    .slice(0, want)
+    .map((x) => x.u);
+
+  const include = new Uint8Array(n).fill(1);
+  const cutoff = new Map<number, { ts: number; row: number }>();
+  for (const u of chosen) {
+    const rows = positives[u]!.sort((a, b) => t.ts[a]! - t.ts[b]! || a - b);
+    const held = Math.max(1, Math.round(rows.length * opts.truthShare));
+    const first = rows[rows.length - held]!;
+    cutoff.set(u, { ts: t.ts[first]!, row: first });
+  }
+  // Everything of an evaluation user at or after their cut-off is held out (negative feedback too).
+  const after = (r: number, c: { ts: number; row: number }) => t.ts[r]! > c.ts || (t.ts[r]! === c.ts && r >= c.row);
+  for (let r = 0; r < n; r++) {
+    const c = cutoff.get(t.user[r]!);
+    if (c && after(r, c)) include[r] = 0;
+  }
+  const inputItems = new Map<number, Set<number>>();
+  for (let r = 0; r < n; r++) {
+    const u = t.user[r]!;
+    if (!cutoff.has(u) || !include[r]) continue;
+    let s = inputItems.get(u);
+    if (!s) inputItems.set(u, (s = new Set()));
+    s.add(t.item[r]!);
+  }
+  const truth = new Map<number, Set<number>>();
+  for (let r = 0; r < n; r++) {
+    const u = t.user[r]!;
+    if (include[r] || !(t.value[r]! > 0) || !inputItems.has(u)) continue;
+    if (inputItems.get(u)!.has(t.item[r]!)) continue; // seen items are never recommended: not a fair target
+    let s = truth.get(u);
+    if (!s) truth.set(u, (s = new Set()));
+    s.add(t.item[r]!);
+  }
+  return { include, truth };
 }
 
 export interface HoldoutResult {
   model: MetricSet;
   popularity: MetricSet;
+  /** Users evaluated. */
   users: number;
-  cutoff: number;
 }
 
-/** Splits at the time below which `trainShare` of the positive interactions lie. */
-export function timeHoldout(data: Interaction[], trainShare = 0.9, opts: ModelOptions = DEFAULT_MODEL_OPTIONS): HoldoutResult {
-  const times = data.filter((d) => d.value > 0).map((d) => d.ts).sort((a, b) => a - b);
-  const cutoff = times[Math.min(times.length - 1, Math.floor(times.length * trainShare))] ?? 0;
-  const trainPart = data.filter((d) => d.ts < cutoff);
-  const model = train(trainPart, opts);
-  const truthByUser = new Map<string, Set<string>>();
-  for (const d of data) {
-    if (d.ts < cutoff || !(d.value > 0)) continue;
-    const known = model.users[d.user];
-    if (!known || known.h.length === 0) continue; // cold users measure the fallback, not the model
-    if (known.seen.some((i) => model.items[i] === d.item)) continue; // only new items count
-    let t = truthByUser.get(d.user);
-    if (!t) truthByUser.set(d.user, (t = new Set()));
-    t.add(d.item);
+/** Ranks every evaluation user's items with the model and with popularity, and scores both. */
+export function evaluateOnHoldout(t: InteractionTable, split: HoldoutSplit, model: ItemModel): HoldoutResult {
+  const scorer = new Scorer(model);
+  const users = [...split.truth.keys()].sort((a, b) => a - b);
+  const rank = (u: number, popularityOnly: boolean) => scorer.recommend(u, 25, popularityOnly).map((s) => s.index);
+  let catalog = 0;
+  const inCatalog = new Uint8Array(t.items.length);
+  for (let r = 0; r < t.item.length; r++) {
+    if (split.include[r] && !inCatalog[t.item[r]!]) {
+      inCatalog[t.item[r]!] = 1;
+      catalog++;
+    }
   }
-  const ids = (s: Scored[]) => s.map((x) => x.itemId);
-  const users = [...truthByUser.keys()].sort();
-  const evalWith = (rank: (m: TrainedModel, u: string) => Scored[]) =>
-    evaluateRankings(users.map((u) => ({ ranked: ids(rank(model, u)), truth: truthByUser.get(u)! })), model.items.length);
-  return {
-    model: evalWith((m, u) => recommendFor(m, u, 25)),
-    popularity: evalWith((m, u) => recommendPopular(m, u, 25)),
-    users: users.length,
-    cutoff,
-  };
+  const rankings = (popularityOnly: boolean) => users.map((u) => ({ ranked: rank(u, popularityOnly), truth: split.truth.get(u)! }));
+  return { model: evaluateRankings(rankings(false), catalog), popularity: evaluateRankings(rankings(true), catalog), users: users.length };
+}
+
+/** Split, train on the input part, evaluate model and popularity. */
+export function timeHoldout(t: InteractionTable, opts: ModelOptions = DEFAULT_MODEL_OPTIONS, holdout: HoldoutOptions = DEFAULT_HOLDOUT): HoldoutResult {
+  const split = splitHoldout(t, holdout);
+  return evaluateOnHoldout(t, split, train(t, opts, split.include));
 }

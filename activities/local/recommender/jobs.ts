@@ -1,0 +1,130 @@
+/**
+ * The heavy work of the local recommender's jobs: reading and merging imports, training and
+ * evaluating. Each function reads only its persisted inputs and writes its outputs atomically, so
+ * running it again after a crash gives the same result. They run on a worker thread (thread.ts).
+ */
+import * as fs from 'node:fs';
+import { writeFileAtomic } from '../files';
+import { BASELINE_PREFIX } from './baseline';
+import { evaluateOnHoldout, splitHoldout } from './metrics';
+import { DEFAULT_MODEL_OPTIONS, serializeModel, train } from './model';
+import { TableBuilder, mergeTables, readInteractionsCsv, readTable, rowCount, writeTable, type InteractionTable } from './table';
+
+/** Personalize's minimum number of records in one dataset import job. */
+export const MIN_IMPORT_RECORDS = 1000;
+/** Personalize's minimum number of interactions to create a solution version. */
+export const MIN_TRAINING_INTERACTIONS = 1000;
+
+export interface ImportTask {
+  kind: 'import';
+  csvFile: string;
+  importMode: 'FULL' | 'INCREMENTAL';
+  /** The dataset's bulk data an INCREMENTAL import adds to. */
+  baseTableFile: string | null;
+  outputTableFile: string;
+}
+
+/** The first `bytes` of an event log file: what had been recorded when the training was asked for. */
+export interface EventLogSlice {
+  file: string;
+  bytes: number;
+}
+
+export interface TrainingTask {
+  kind: 'train';
+  tableFile: string | null;
+  events: EventLogSlice[];
+  modelFile: string;
+}
+
+export type JobTask = ImportTask | TrainingTask;
+
+export interface ImportOutcome {
+  records: number;
+  datasetRows: number;
+}
+
+export interface TrainingOutcome {
+  metrics: Record<string, number>;
+  trainedOn: number;
+  evaluatedUsers: number;
+}
+
+export async function runImport(task: ImportTask): Promise<ImportOutcome> {
+  const incoming = await readInteractionsCsv(task.csvFile);
+  const records = rowCount(incoming);
+  if (records < MIN_IMPORT_RECORDS) {
+    throw new Error(`Input data must contain at least ${MIN_IMPORT_RECORDS} interactions records; ${task.csvFile} has ${records}.`);
+  }
+  let table = incoming;
+  if (task.importMode === 'INCREMENTAL') {
+    if (!task.baseTableFile) throw new Error('An INCREMENTAL import needs an earlier bulk import into the dataset.');
+    table = mergeTables(readTable(task.baseTableFile), incoming);
+  }
+  writeTable(task.outputTableFile, table);
+  return { records, datasetRows: rowCount(table) };
+}
+
+/** Events recorded one by one (PutEvents) that name a user and an item become interactions. */
+export function readEventSlices(slices: EventLogSlice[], into: TableBuilder): void {
+  for (const { file, bytes } of slices) {
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(bytes);
+    try {
+      fs.readSync(fd, buf, 0, bytes, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    for (const line of buf.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      let e: Record<string, unknown>;
+      try {
+        e = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue; // a torn line from a crash: never acknowledged
+      }
+      if (e.kind !== 'event' || typeof e.userId !== 'string' || typeof e.itemId !== 'string') continue;
+      const sentAt = typeof e.sentAt === 'number' ? e.sentAt : Date.parse(String(e.sentAt));
+      if (!Number.isFinite(sentAt)) continue;
+      into.add({
+        user: e.userId,
+        item: e.itemId,
+        eventType: typeof e.eventType === 'string' ? e.eventType : '',
+        value: typeof e.eventValue === 'number' ? e.eventValue : 1,
+        ts: Math.floor(sentAt / 1000),
+      });
+    }
+  }
+}
+
+export function trainingTable(task: TrainingTask): InteractionTable {
+  const bulk = task.tableFile ? readTable(task.tableFile) : undefined;
+  if (task.events.length === 0 && bulk) return bulk;
+  const b = new TableBuilder(bulk);
+  if (bulk) for (let r = 0; r < rowCount(bulk); r++) b.addFrom(bulk, r);
+  readEventSlices(task.events, b);
+  return b.build();
+}
+
+/**
+ * Trains twice: on the holdout's input part to measure the model and the popularity baseline, then
+ * on everything for the model that is served.
+ */
+export async function runTraining(task: TrainingTask): Promise<TrainingOutcome> {
+  const table = trainingTable(task);
+  const rows = rowCount(table);
+  if (rows < MIN_TRAINING_INTERACTIONS) {
+    throw new Error(`There are not enough interactions to train: ${rows}; at least ${MIN_TRAINING_INTERACTIONS} are required.`);
+  }
+  const split = splitHoldout(table);
+  const holdout = evaluateOnHoldout(table, split, train(table, DEFAULT_MODEL_OPTIONS, split.include));
+  const model = train(table, DEFAULT_MODEL_OPTIONS);
+  writeFileAtomic(task.modelFile, serializeModel(model));
+  const metrics: Record<string, number> = { ...holdout.model };
+  for (const [k, v] of Object.entries(holdout.popularity)) metrics[`${BASELINE_PREFIX}${k}`] = v;
+  return { metrics, trainedOn: rows, evaluatedUsers: holdout.users };
+}
+
+export async function runTask(task: JobTask): Promise<ImportOutcome | TrainingOutcome> {
+  return task.kind === 'import' ? runImport(task) : runTraining(task);
+}

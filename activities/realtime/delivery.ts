@@ -1,0 +1,184 @@
+/**
+ * Delivery of mapped records to Personalize Events: up to 10 records per call (PutEvents grouped by
+ * tracking id, session and user), PutUsers/PutItems paced to their request-rate quota, throttling
+ * and 5xx retried with backoff, and a call AWS refuses for good split record by record so each bad
+ * record lands in the dead-letter store with its reason. Nothing is dropped.
+ */
+import { PutEventsCommand, PutItemsCommand, PutUsersCommand, type PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
+import { classifyAwsError } from '../aws/errors';
+import type { ObjectStore } from '../ports';
+import { LIMITS, type EventRecord, type ItemRecord, type PersonalizeRecord, type UserRecord } from './mapping';
+
+/** Where records go: Personalize Events, or the local recommender's event log. */
+export interface EventSink {
+  putEvents(req: { trackingId: string; sessionId: string; userId?: string; events: EventRecord['event'][] }): Promise<void>;
+  putItems(req: { datasetArn: string; items: ItemRecord['item'][] }): Promise<void>;
+  putUsers(req: { datasetArn: string; users: UserRecord['user'][] }): Promise<void>;
+}
+
+export interface DeadLetter {
+  record: PersonalizeRecord;
+  reason: string;
+  at: string;
+}
+
+export interface DeadLetterStore {
+  put(letters: DeadLetter[]): Promise<void>;
+}
+
+export type Batch =
+  | { kind: 'event'; key: string; records: EventRecord[] }
+  | { kind: 'item'; key: string; records: ItemRecord[] }
+  | { kind: 'user'; key: string; records: UserRecord[] };
+
+/** Pure: records → calls of at most 10, events grouped by (trackingId, sessionId, userId), in arrival order. */
+export function groupForDelivery(records: PersonalizeRecord[], max: number = LIMITS.recordsPerCall): Batch[] {
+  const open = new Map<string, Batch>();
+  const out: Batch[] = [];
+  for (const r of records) {
+    const key = r.kind === 'event' ? `event|${r.trackingId}|${r.sessionId}|${r.userId ?? ''}` : `${r.kind}|${r.datasetArn}`;
+    let b = open.get(key);
+    if (!b || b.records.length >= max) {
+      b = { kind: r.kind, key, records: [] } as Batch;
+      open.set(key, b);
+      out.push(b);
+    }
+    (b.records as PersonalizeRecord[]).push(r);
+  }
+  return out;
+}
+
+export class PersonalizeEventsSink implements EventSink {
+  constructor(private readonly client: PersonalizeEventsClient) {}
+
+  async putEvents(req: { trackingId: string; sessionId: string; userId?: string; events: EventRecord['event'][] }): Promise<void> {
+    await this.client.send(
+      new PutEventsCommand({
+        trackingId: req.trackingId,
+        sessionId: req.sessionId,
+        userId: req.userId,
+        eventList: req.events.map((e) => ({ ...e, sentAt: new Date(e.sentAt) })),
+      })
+    );
+  }
+
+  async putItems(req: { datasetArn: string; items: ItemRecord['item'][] }): Promise<void> {
+    await this.client.send(new PutItemsCommand({ datasetArn: req.datasetArn, items: req.items }));
+  }
+
+  async putUsers(req: { datasetArn: string; users: UserRecord['user'][] }): Promise<void> {
+    await this.client.send(new PutUsersCommand({ datasetArn: req.datasetArn, users: req.users }));
+  }
+}
+
+/** Dead letters as JSON-lines objects under `<prefix>dead-letters/<date>/` in the pipeline's store (S3 or a directory). */
+export class StoreDeadLetters implements DeadLetterStore {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly prefix: string
+  ) {}
+
+  async put(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    const now = new Date();
+    const uri = `${this.prefix}dead-letters/${now.toISOString().slice(0, 10)}/${now.getTime()}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
+    await this.store.putText(uri, letters.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  }
+}
+
+/** The embedded default's sink: the local recommender's event log (used by the next training). */
+export class LocalEventSink implements EventSink {
+  constructor(private readonly log: { recordEvents(events: Record<string, unknown>[]): Promise<void> }) {}
+
+  async putEvents(req: { trackingId: string; sessionId: string; userId?: string; events: EventRecord['event'][] }): Promise<void> {
+    await this.log.recordEvents(req.events.map((e) => ({ kind: 'event', trackingId: req.trackingId, sessionId: req.sessionId, userId: req.userId, ...e })));
+  }
+
+  async putItems(req: { datasetArn: string; items: ItemRecord['item'][] }): Promise<void> {
+    await this.log.recordEvents(req.items.map((i) => ({ kind: 'item', datasetArn: req.datasetArn, ...i })));
+  }
+
+  async putUsers(req: { datasetArn: string; users: UserRecord['user'][] }): Promise<void> {
+    await this.log.recordEvents(req.users.map((u) => ({ kind: 'user', datasetArn: req.datasetArn, ...u })));
+  }
+}
+
+export interface DeliveryOptions {
+  sink: EventSink;
+  deadLetters: DeadLetterStore;
+  /** Retries of throttling and 5xx inside one delivery before giving the batch back to Temporal. */
+  retries?: number;
+  baseDelayMs?: number;
+  /** PutUsers/PutItems requests per second per dataset (Personalize's quota: 10). */
+  usersItemsPerSecond?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface DeliveryReport {
+  calls: number;
+  delivered: number;
+  deadLettered: number;
+}
+
+export class RetryableDeliveryError extends Error {
+  override name = 'RetryableDeliveryError';
+}
+
+function send(sink: EventSink, b: Batch): Promise<void> {
+  if (b.kind === 'event') {
+    const first = b.records[0]!;
+    return sink.putEvents({ trackingId: first.trackingId, sessionId: first.sessionId, userId: first.userId, events: b.records.map((r) => r.event) });
+  }
+  if (b.kind === 'item') return sink.putItems({ datasetArn: b.records[0]!.datasetArn, items: b.records.map((r) => r.item) });
+  return sink.putUsers({ datasetArn: b.records[0]!.datasetArn, users: b.records.map((r) => r.user) });
+}
+
+/** Delivers all records; throws RetryableDeliveryError only when AWS stays throttled or down. */
+export async function deliverRecords(records: PersonalizeRecord[], opts: DeliveryOptions): Promise<DeliveryReport> {
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const retries = opts.retries ?? 4;
+  const base = opts.baseDelayMs ?? 200;
+  const minGap = 1000 / (opts.usersItemsPerSecond ?? 10);
+  const lastCall = new Map<string, number>();
+  const report: DeliveryReport = { calls: 0, delivered: 0, deadLettered: 0 };
+  const dead: DeadLetter[] = [];
+
+  const attempt = async (b: Batch): Promise<void> => {
+    for (let n = 0; ; n++) {
+      if (b.kind !== 'event') {
+        const wait = (lastCall.get(b.key) ?? -Infinity) + minGap - Date.now();
+        if (wait > 0) await sleep(wait);
+        lastCall.set(b.key, Date.now());
+      }
+      try {
+        report.calls++;
+        await send(opts.sink, b);
+        report.delivered += b.records.length;
+        return;
+      } catch (err) {
+        const kind = classifyAwsError(err);
+        const transient = kind === 'throttling' || kind === 'server' || kind === 'network' || kind === 'busy' || kind === 'unknown';
+        if (transient) {
+          if (n >= retries) throw new RetryableDeliveryError(`${b.kind} delivery still failing after ${n + 1} tries: ${(err as Error).message}`);
+          await sleep(base * 2 ** n);
+          continue;
+        }
+        // Refused for good: find the bad records one by one; the others still go through.
+        if (b.records.length > 1) {
+          for (const r of b.records) await attempt({ kind: b.kind, key: b.key, records: [r] } as Batch);
+          return;
+        }
+        dead.push({ record: b.records[0]!, reason: `${(err as Error).name}: ${(err as Error).message}`, at: new Date().toISOString() });
+        report.deadLettered++;
+        return;
+      }
+    }
+  };
+
+  try {
+    for (const b of groupForDelivery(records)) await attempt(b);
+  } finally {
+    await opts.deadLetters.put(dead);
+  }
+  return report;
+}

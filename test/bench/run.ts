@@ -4,6 +4,7 @@
  * Sizes: BENCH_EVENTS (default 10,000,000), BENCH_INTERACTIONS (default 1,000,000).
  */
 import { benchInteractions } from './interactions';
+import { benchRealtime } from './realtime';
 import { benchRetrainHistory } from './retrain-history';
 import { benchTraining } from './training';
 
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   retrain: () => benchRetrainHistory(report),
   training: () => benchTraining(report, { interactions: INTERACTIONS }),
   interactions: () => benchInteractions(report, { events: EVENTS }),
+  realtime: () => benchRealtime(report),
 };
 
 async function main(): Promise<void> {

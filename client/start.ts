@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   }
   worker.shutdown();
   await workerRun;
+  await registry.close();
   await nativeConnection.close();
   await connection.close();
   await server.stop();

@@ -31,6 +31,8 @@ export interface RegistryOptions {
 export interface Registry extends PipelineRegistry {
   /** The local recommender of a local pipeline (serving recommendations, tests). */
   localRecommender(pipeline: string): LocalRecommender | undefined;
+  /** Hands running local jobs back cleanly (a restart then resumes them at once). */
+  close(): Promise<void>;
 }
 
 export function localStateDir(config: Config, pipeline: string): string {
@@ -63,6 +65,7 @@ export function buildRegistry(config: Config, opts: RegistryOptions = {}): Regis
     settings: (name) => settings.get(name),
     ports: (name) => ports.get(name),
     localRecommender: (name) => recommenders.get(name),
+    close: async () => void (await Promise.all([...recommenders.values()].map((r) => r.close()))),
   };
 }
 

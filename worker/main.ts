@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   });
 
   const runMetrics = new RunMetrics();
-  const registry = instrumentRegistry(buildRegistry(config, { phaseSearchAttribute: process.env.PHASE_SEARCH_ATTRIBUTE === '1' }), runMetrics);
+  const backends = buildRegistry(config, { phaseSearchAttribute: process.env.PHASE_SEARCH_ATTRIBUTE === '1' });
+  const registry = instrumentRegistry(backends, runMetrics);
   const connection = await NativeConnection.connect(target.connectionOptions);
   const worker = await createRetrainWorker({
     config,
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     await worker.run(); // returns after SIGTERM/SIGINT once in-flight work drained
   } finally {
     await health?.close();
+    await backends.close();
     await connection.close();
     log.info('worker stopped');
   }

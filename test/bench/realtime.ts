@@ -21,7 +21,10 @@ export async function benchRealtime(report: Report, opts: { events: number } = {
   const active: { id: number; left: number }[] = [];
   let next = 0;
   for (let n = 0; n < opts.events; n++) {
-    while (active.length < 8) active.push({ id: next, left: 1 + ((next * 7919) % 20) }), next++;
+    while (active.length < 8) {
+      active.push({ id: next, left: 1 + ((next * 7919) % 20) });
+      next++;
+    }
     const s = active[n % active.length]!;
     messages.push({ type: 'track', event: 'Product Viewed', messageId: `m${n}`, anonymousId: `anon-${s.id}`, userId: `u${s.id % 5000}`, timestamp: '2026-11-23T10:00:00Z', properties: { product_id: `sku-${n % 3000}`, price: '19.90', category: 'shoes' } });
     if (--s.left === 0) active.splice(active.indexOf(s), 1);

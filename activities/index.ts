@@ -15,7 +15,7 @@ import type {
   TrainingMode,
 } from '../common/types';
 import { prepareInteractionsFile } from './interactions-file';
-import { deliverRecords, RetryableDeliveryError, type DeliveryReport } from './realtime/delivery';
+import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
 
@@ -166,12 +166,7 @@ export function createActivities({ pipelines }: ActivityDeps) {
       if (!eventSink || !deadLetters) {
         throw ApplicationFailure.nonRetryable(`pipeline "${req.pipeline}" has no real-time sink configured`, 'ConfigError');
       }
-      try {
-        return await deliverRecords(req.records, { sink: eventSink, deadLetters });
-      } catch (err) {
-        if (err instanceof RetryableDeliveryError) throw ApplicationFailure.retryable(err.message, 'DeliveryThrottled');
-        throw err;
-      }
+      return deliverAsActivity(req.records, { sink: eventSink, deadLetters });
     },
 
     async notifyRun(req: { result: RetrainResult; workflowId: string }): Promise<void> {

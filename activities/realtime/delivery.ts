@@ -2,8 +2,11 @@
  * Delivery of mapped records to Personalize Events: up to 10 records per call (PutEvents grouped by
  * tracking id, session and user), PutUsers/PutItems paced to their request-rate quota, throttling
  * and 5xx retried with backoff, and a call AWS refuses for good split record by record so each bad
- * record lands in the dead-letter store with its reason. Nothing is dropped.
+ * record lands in the dead-letter store with its reason. Nothing is dropped, and progress is
+ * reported call by call so a retried delivery does not send again what AWS already acknowledged.
  */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { PutEventsCommand, PutItemsCommand, PutUsersCommand, type PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { classifyAwsError } from '../aws/errors';
 import type { ObjectStore } from '../ports';
@@ -112,6 +115,16 @@ export interface DeliveryOptions {
   /** PutUsers/PutItems requests per second per dataset (Personalize's quota: 10). */
   usersItemsPerSecond?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Where a previous attempt of the same delivery stopped (its last heartbeat): those calls are not sent again. */
+  resume?: DeliveryProgress;
+  /** Called after each call's outcome (and its dead letters) is settled; the activity heartbeats it. */
+  onProgress?: (progress: DeliveryProgress) => void;
+}
+
+/** How far a delivery got: the first `callsDone` groups are settled. */
+export interface DeliveryProgress {
+  callsDone: number;
+  report: DeliveryReport;
 }
 
 export interface DeliveryReport {
@@ -140,7 +153,7 @@ export async function deliverRecords(records: PersonalizeRecord[], opts: Deliver
   const base = opts.baseDelayMs ?? 200;
   const minGap = 1000 / (opts.usersItemsPerSecond ?? 10);
   const lastCall = new Map<string, number>();
-  const report: DeliveryReport = { calls: 0, delivered: 0, deadLettered: 0 };
+  const report: DeliveryReport = { ...(opts.resume?.report ?? { calls: 0, delivered: 0, deadLettered: 0 }) };
   const dead: DeadLetter[] = [];
 
   const attempt = async (b: Batch): Promise<void> => {
@@ -175,10 +188,30 @@ export async function deliverRecords(records: PersonalizeRecord[], opts: Deliver
     }
   };
 
-  try {
-    for (const b of groupForDelivery(records)) await attempt(b);
-  } finally {
-    await opts.deadLetters.put(dead);
+  // Grouping is deterministic, so a retried activity sees the same groups and skips the settled ones.
+  const groups = groupForDelivery(records);
+  for (let i = opts.resume?.callsDone ?? 0; i < groups.length; i++) {
+    try {
+      await attempt(groups[i]!);
+    } finally {
+      await opts.deadLetters.put(dead.splice(0));
+    }
+    opts.onProgress?.({ callsDone: i + 1, report: { ...report } });
   }
   return report;
+}
+
+/**
+ * deliverRecords inside a Temporal activity: resumes from the last heartbeat of a previous attempt,
+ * heartbeats after every call, and hands persistent throttling back to Temporal as a retryable failure.
+ */
+export async function deliverAsActivity(records: PersonalizeRecord[], opts: Pick<DeliveryOptions, 'sink' | 'deadLetters' | 'usersItemsPerSecond' | 'retries' | 'baseDelayMs'>): Promise<DeliveryReport> {
+  const ctx = Context.current();
+  const resume = ctx.info.heartbeatDetails as DeliveryProgress | undefined;
+  try {
+    return await deliverRecords(records, { ...opts, resume, onProgress: (p) => ctx.heartbeat(p), sleep: (ms) => ctx.sleep(ms) });
+  } catch (err) {
+    if (err instanceof RetryableDeliveryError) throw ApplicationFailure.retryable(err.message, 'DeliveryThrottled');
+    throw err;
+  }
 }

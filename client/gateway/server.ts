@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { mapMessage, type DestinationConfig, type FieldError, type Message } from '../../activities/realtime/mapping';
 import type { Config, PipelineConfig } from '../../common/config';
-import { acceptEvents, ingestWorkflowId, type IngestItem, type IngestWorkflow } from '../../workflows/ingest';
+import { acceptEvents, INGEST_WORKFLOW_TYPE, ingestWorkflowId, type IngestItem, type IngestWorkflow } from '../../workflows/ingest';
 
 export interface GatewayOptions {
   client: Client;
@@ -123,6 +123,7 @@ export function createGateway(opts: GatewayOptions): http.Server {
     if (!route) throw new HttpError(401, { error: 'missing or unknown write key (send it as the Basic auth user name)' });
 
     const body = await readBody(req, maxBody);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, { error: 'the body must be a JSON object' });
     let messages: Message[];
     if (kind === 'batch') {
       const list = (body as { batch?: unknown }).batch;
@@ -135,7 +136,7 @@ export function createGateway(opts: GatewayOptions): http.Server {
     const { items, problems } = prepareItems(messages, route.destination);
     if (problems.length) throw new HttpError(400, { error: `${problems.length} of ${messages.length} events cannot be sent; nothing was accepted`, events: problems });
 
-    await opts.client.workflow.signalWithStart<typeof IngestWorkflow, [IngestItem[]]>('IngestWorkflow', {
+    await opts.client.workflow.signalWithStart<typeof IngestWorkflow, [IngestItem[]]>(INGEST_WORKFLOW_TYPE, {
       workflowId: ingestWorkflowId(route.pipeline.name),
       taskQueue: opts.config.temporal.taskQueue,
       args: [{ pipeline: route.pipeline.name }],

@@ -1,6 +1,9 @@
 import { mockClient } from 'aws-sdk-client-mock';
-import { InvalidInputException, PersonalizeEventsClient, PutEventsCommand, PutItemsCommand } from '@aws-sdk/client-personalize-events';
-import { deliverRecords, groupForDelivery, PersonalizeEventsSink, RetryableDeliveryError, type DeadLetter } from '../../activities/realtime/delivery';
+import { InvalidInputException, PersonalizeEventsClient, PutEventsCommand, PutItemsCommand, PutUsersCommand } from '@aws-sdk/client-personalize-events';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger } from '@temporalio/worker';
+import { deliverAsActivity, deliverRecords, groupForDelivery, PersonalizeEventsSink, RetryableDeliveryError, type DeadLetter, type DeliveryProgress } from '../../activities/realtime/delivery';
 import type { EventRecord, ItemRecord, PersonalizeRecord } from '../../activities/realtime/mapping';
 
 const mock = mockClient(PersonalizeEventsClient);
@@ -74,4 +77,56 @@ test('PutItems/PutUsers are paced to the request-rate quota (10/s per dataset)',
   expect(mock.commandCalls(PutItemsCommand)).toHaveLength(3);
   expect(waits).toHaveLength(2);
   for (const w of waits) expect(w).toBeGreaterThan(50);
+});
+
+test('a retried delivery resumes after the calls AWS already acknowledged (nothing sent twice)', async () => {
+  const sessions = ['s1', 's2', 's3'].flatMap((s) => [ev(s, 1), ev(s, 2)]);
+  const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
+  mock.on(PutEventsCommand).callsFake((input: { sessionId: string }) => {
+    if (input.sessionId === 's2') throw throttled;
+    return {};
+  });
+  const progress: DeliveryProgress[] = [];
+  await expect(deliverRecords(sessions, { sink, deadLetters: collect().store, sleep: noSleep, retries: 1, onProgress: (p) => void progress.push(p) })).rejects.toBeInstanceOf(RetryableDeliveryError);
+  expect(progress.at(-1)).toEqual({ callsDone: 1, report: { calls: 1, delivered: 2, deadLettered: 0 } });
+
+  mock.reset();
+  mock.on(PutEventsCommand).resolves({});
+  const report = await deliverRecords(sessions, { sink, deadLetters: collect().store, sleep: noSleep, resume: progress.at(-1) });
+  expect(mock.commandCalls(PutEventsCommand).map((c) => c.args[0].input.sessionId)).toEqual(['s2', 's3']);
+  expect(report).toEqual({ calls: 3, delivered: 6, deadLettered: 0 });
+});
+
+test('as an activity: resumes from the last heartbeat, heartbeats each call, and hands lasting throttling to Temporal', async () => {
+  mock.on(PutEventsCommand).resolves({});
+  const env = new MockActivityEnvironment({ heartbeatDetails: { callsDone: 1, report: { calls: 1, delivered: 1, deadLettered: 0 } } });
+  const beats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => beats.push(d));
+  const report = await env.run(deliverAsActivity, [ev('s1', 1), ev('s2', 1)], { sink, deadLetters: collect().store });
+  expect(report).toEqual({ calls: 2, delivered: 2, deadLettered: 0 });
+  expect(mock.commandCalls(PutEventsCommand).map((c) => c.args[0].input.sessionId)).toEqual(['s2']);
+  expect(beats).toEqual([{ callsDone: 2, report }]);
+
+  mock.reset();
+  mock.on(PutEventsCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailableException', $fault: 'server', $metadata: { httpStatusCode: 503 } }));
+  const failed = await new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR', () => undefined) })
+    .run(deliverAsActivity, [ev('s1', 1)], { sink, deadLetters: collect().store, retries: 1, baseDelayMs: 1 })
+    .catch((e: unknown) => e);
+  expect(failed).toBeInstanceOf(ApplicationFailure);
+  expect((failed as ApplicationFailure).nonRetryable).toBe(false);
+  expect((failed as ApplicationFailure).type).toBe('DeliveryThrottled');
+});
+
+test('PutUsers: 10 per call; a user refused for good is dead-lettered while the rest of its call is delivered', async () => {
+  const USERS = 'arn:aws:personalize:us-east-1:123456789012:dataset/shop/USERS';
+  mock.on(PutUsersCommand).callsFake((input: { users: { userId: string }[] }) => {
+    if (input.users.some((u) => u.userId === 'u3')) throw new InvalidInputException({ message: 'properties: unknown field', $metadata: {} });
+    return {};
+  });
+  const { store, letters } = collect();
+  const users = Array.from({ length: 12 }, (_, n): PersonalizeRecord => ({ kind: 'user', datasetArn: USERS, user: { userId: `u${n}` } }));
+  const report = await deliverRecords(users, { sink, deadLetters: store, sleep: noSleep });
+  expect(report).toMatchObject({ delivered: 11, deadLettered: 1 });
+  expect(mock.commandCalls(PutUsersCommand)[0]!.args[0].input.users).toHaveLength(10);
+  expect(letters.map((l) => (l.record as { user: { userId: string } }).user.userId)).toEqual(['u3']);
 });

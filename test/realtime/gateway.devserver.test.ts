@@ -102,5 +102,6 @@ test('auth, size limit, JSON and routes', async () => {
   expect(big.status).toBe(413);
   expect(big.body.error).toMatch(/over the 65536-byte limit/);
   expect((await post('/v1/track', '{not json')).status).toBe(400);
+  expect(await post('/v1/track', 'null')).toEqual({ status: 400, body: { error: 'the body must be a JSON object' } });
   expect((await post('/v1/alias', {})).status).toBe(404);
 });

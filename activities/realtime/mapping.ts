@@ -15,6 +15,7 @@
  * Pure: no I/O, usable in workflow code.
  */
 import camelCase from 'lodash.camelcase';
+import type { FieldMapping, ScoringModel } from '../../common/interactions';
 
 export interface Message {
   type?: string;
@@ -188,7 +189,8 @@ function mapTrack(m: Message, config: DestinationConfig): MappingResult {
   const eventType = typeof m.event === 'string' ? m.event.trim() : '';
   if (!eventType) errors.push({ field: 'event', reason: 'a track call needs an event name' });
 
-  const userMapping = [...config.customMappings].reverse().find((c) => c.from.trim() === 'USER_ID');
+  // Case-insensitive like every other schema field (RudderStack only honours the upper-case USER_ID).
+  const userMapping = fields.get('USER_ID');
   const mappedUser = userMapping ? idString(valueAt(props, userMapping.to)) : undefined;
   const userId = mappedUser ?? identifiedUserId(m);
   const sessionId = idString(m.anonymousId) ?? userId ?? idString(m.context?.sessionId);
@@ -301,30 +303,56 @@ function mapIdentify(m: Message, config: DestinationConfig): MappingResult {
 export function mapMessage(m: Message, config: DestinationConfig): MappingResult {
   const type = typeof m.type === 'string' ? m.type.toLowerCase() : '';
   if (!type) return { ok: false, errors: [{ field: 'type', reason: 'the message has no type' }] };
-  if (type === 'track') return config.eventChoice === 'PutItems' ? mapItem(m, config) : mapTrack(m, config);
+  if (type === 'track') {
+    if (config.eventChoice === 'PutItems') return mapItem(m, config);
+    if (config.eventChoice === 'PutEvents') return mapTrack(m, config);
+    return { ok: false, errors: [{ field: 'config.eventChoice', reason: `a track call becomes PutEvents or PutItems, not ${String(config.eventChoice)}` }] };
+  }
   if (type === 'identify') return mapIdentify(m, config);
   return { ok: false, errors: [{ field: 'type', reason: `${type} calls are not sent to Personalize (track and identify are)` }] };
 }
 
-/** A track event as one batch interactions row (the generic event source uses the same paths). */
+export type InteractionRow = [USER_ID: string, ITEM_ID: string, EVENT_TYPE: string, EVENT_VALUE: number, TIMESTAMP: number];
+
+/** Why a generic event is not an interaction: the same reasons, in the same order, as the batch query. */
+export type InteractionRejection = 'missing_fields' | 'missing_user_id' | 'missing_item_id' | 'bad_timestamp' | 'absurd_timestamp' | 'not_scored';
+
+const YEAR_2000_MS = 946_684_800_000;
+
+/** A mapped TIMESTAMP in epoch ms: 13 digits are milliseconds, 9–11 digits seconds, otherwise ISO-8601. */
+function interactionTimeMs(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : undefined;
+  if (text === undefined) return undefined;
+  if (/^\d{13}$/.test(text)) return Number(text);
+  if (/^\d{9,11}$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * A generic track event as one interactions row, through the pipeline's field mapping (the same
+ * dotted paths as the batch query): EVENT_VALUE from the mapped property when it is a number,
+ * else the scoring model's value; with a scoring model, types not in it are not interactions.
+ */
 export function mapTrackToInteraction(
-  m: Message,
-  mapping: { USER_ID: string; ITEM_ID: string; EVENT_TYPE: string; TIMESTAMP: string; EVENT_VALUE?: string },
-  scoring?: Record<string, number>
-): { ok: true; row: [string, string, string, number, number] } | { ok: false; reason: string } {
-  const user = idString(valueAt(m, mapping.USER_ID));
-  const item = idString(valueAt(m, mapping.ITEM_ID));
-  const type = idString(valueAt(m, mapping.EVENT_TYPE));
-  if (!user) return { ok: false, reason: 'missing_user_id' };
-  if (!item) return { ok: false, reason: 'missing_item_id' };
+  event: Record<string, unknown>,
+  mapping: FieldMapping,
+  scoring?: ScoringModel
+): { ok: true; row: InteractionRow } | { ok: false; reason: InteractionRejection } {
+  const rawType = valueAt(event, mapping.EVENT_TYPE);
+  const type = typeof rawType === 'string' || typeof rawType === 'number' ? String(rawType) : '';
   if (!type) return { ok: false, reason: 'missing_fields' };
-  const rawTs = valueAt(m, mapping.TIMESTAMP);
-  const ts = typeof rawTs === 'number' ? (rawTs > 1e12 ? rawTs : rawTs * 1000) : typeof rawTs === 'string' && /^\d+$/.test(rawTs) ? (rawTs.length >= 13 ? Number(rawTs) : Number(rawTs) * 1000) : Date.parse(String(rawTs));
-  if (!Number.isFinite(ts)) return { ok: false, reason: 'bad_timestamp' };
-  let value: number | undefined = mapping.EVENT_VALUE ? strictNumber(valueAt(m, mapping.EVENT_VALUE)) : undefined;
-  if (value === undefined) {
-    if (scoring && !(type in scoring)) return { ok: false, reason: 'not_scored' };
-    value = scoring ? scoring[type]! : 1;
-  }
+  const user = idString(valueAt(event, mapping.USER_ID));
+  if (!user) return { ok: false, reason: 'missing_user_id' };
+  const item = idString(valueAt(event, mapping.ITEM_ID));
+  if (!item) return { ok: false, reason: 'missing_item_id' };
+  const ts = interactionTimeMs(valueAt(event, mapping.TIMESTAMP));
+  if (ts === undefined) return { ok: false, reason: 'bad_timestamp' };
+  if (ts < YEAR_2000_MS) return { ok: false, reason: 'absurd_timestamp' };
+  if (scoring && !Object.prototype.hasOwnProperty.call(scoring, type)) return { ok: false, reason: 'not_scored' };
+  const mapped = mapping.EVENT_VALUE ? strictNumber(valueAt(event, mapping.EVENT_VALUE)) : undefined;
+  const value = mapped ?? (scoring ? scoring[type]! : 1);
   return { ok: true, row: [user, item, type, value, Math.floor(ts / 1000)] };
 }

@@ -3,6 +3,7 @@
  * each tests): where we keep their behaviour, the same output; where we differ on purpose, a test
  * whose name starts with "DIFFERS".
  */
+import type { FieldMapping } from '../../common/interactions';
 import { mapMessage, mapTrackToInteraction, strictNumber, camelCase, type DestinationConfig, type EventRecord, type ItemRecord, type Message, type MappingResult, type UserRecord } from '../../activities/realtime/mapping';
 
 const ITEMS = 'arn:aws:personalize:us-east-1:123456789012:dataset/movies/ITEMS';
@@ -85,6 +86,25 @@ describe('PutEvents (kept behaviour)', () => {
     expect(errors(mapMessage({ ...base, type: 'screen' }, cfg()))).toEqual(['type: screen calls are not sent to Personalize (track and identify are)']);
     expect(errors(mapMessage({ ...base, type: undefined }, cfg()))).toEqual(['type: the message has no type']);
   });
+  test('#1 string properties only; #27 the same message twice maps the same (stringify unset)', () => {
+    const m = cfg({ customMappings: [{ from: 'TYPE_OF_MOVIE', to: 'typeOfMovie' }, { from: 'NUMBER_OF_RATINGS', to: 'numberOfRatings' }] });
+    expect(JSON.parse(event(mapMessage(base, m)).event.properties!)).toEqual({ typeOfMovie: 'Romance', numberOfRatings: '10' });
+    expect(mapMessage(base, cfg())).toEqual(mapMessage(base, cfg()));
+  });
+  test('RECOMMENDATION_ID: a number becomes a string; mapped but missing is an error', () => {
+    const m = withMappings({ from: 'RECOMMENDATION_ID', to: 'recId' });
+    expect(event(mapMessage({ ...base, properties: { ...base.properties, recId: 12345 } }, m)).event.recommendationId).toBe('12345');
+    expect(errors(mapMessage(base, m))).toEqual(['properties.recId: RECOMMENDATION_ID is mapped but the value is missing']);
+  });
+  test('schema fields are case-insensitive: a lower-case item_id mapping sets the item', () => {
+    expect(event(mapMessage({ ...base, properties: { ...base.properties, sku: 'sku-1' } }, withMappings({ from: 'item_id', to: 'sku' }))).event.itemId).toBe('sku-1');
+  });
+  test('booleans and arrays: strings when stringifying, raw values when not', () => {
+    const m = (disableStringify: boolean) => cfg({ disableStringify, customMappings: [{ from: 'IS_NEW', to: 'isNew' }, { from: 'TAGS', to: 'tags' }] });
+    const message = { ...base, properties: { isNew: true, tags: ['a', 'b'] } };
+    expect(JSON.parse(event(mapMessage(message, m(false))).event.properties!)).toEqual({ isNew: 'true', tags: '["a","b"]' });
+    expect(JSON.parse(event(mapMessage(message, m(true))).event.properties!)).toEqual({ isNew: true, tags: ['a', 'b'] });
+  });
   test('#19 no tracking id; #21 empty event name; a mapped property that is missing', () => {
     expect(errors(mapMessage(base, cfg({ trackingId: '' })))[0]).toMatch(/config.trackingId/);
     expect(errors(mapMessage({ ...base, event: '' }, cfg()))).toContain('event: a track call needs an event name');
@@ -143,6 +163,17 @@ describe('PutEvents (deliberate differences)', () => {
     const r = event(mapMessage({ ...base, properties: { product: { sku: 'sku-9' } } }, cfg({ customMappings: [{ from: 'ITEM_ID', to: 'product.sku' }] })));
     expect(r.event.itemId).toBe('sku-9');
   });
+  test('DIFFERS: a lower-case user_id mapping overrides the user too (RudderStack ignores it)', () => {
+    expect(event(mapMessage({ ...base, properties: { ...base.properties, uid: 'user 9' } }, withMappings({ from: 'user_id', to: 'uid' }))).userId).toBe('user 9');
+  });
+  test('DIFFERS: a message without a properties object maps (RudderStack throws a TypeError with a USER_ID mapping)', () => {
+    const r = event(mapMessage({ ...base, properties: undefined }, cfg({ customMappings: [{ from: 'USER_ID', to: 'userId' }] })));
+    expect(r.userId).toBe('identified user id');
+    expect(r.event.properties).toBeUndefined();
+  });
+  test('DIFFERS (#18): a track call with an event choice other than PutEvents/PutItems is refused as a configuration error', () => {
+    expect(errors(mapMessage(base, cfg({ eventChoice: 'PutUsers' as DestinationConfig['eventChoice'] })))).toEqual(['config.eventChoice: a track call becomes PutEvents or PutItems, not PutUsers']);
+  });
   test('several errors of one event are all reported, each with its field', () => {
     const r = errors(mapMessage({ ...base, event: ' ', timestamp: 'yesterday', anonymousId: undefined, userId: undefined }, cfg()));
     expect(r).toEqual(expect.arrayContaining(['event: a track call needs an event name', 'timestamp: no valid timestamp or originalTimestamp (ISO-8601)', 'sessionId: no anonymousId, userId or context.sessionId to use as the session']));
@@ -184,17 +215,44 @@ describe('PutUsers (identify)', () => {
     const r = mapMessage(identify, users({ customMappings: [{ from: 'ITEM_ID', to: 'sku' }, { from: 'TYPE_OF_MOVIE', to: 'typeOfMovie' }] }));
     expect(r.ok && (r.record as UserRecord).user.properties).toBe('{"typeOfMovie":"Romance"}');
   });
+  test('DIFFERS (#22): identify always becomes PutUsers, whatever track calls become (RudderStack refuses it under PutItems)', () => {
+    const r = mapMessage(identify, users({ eventChoice: 'PutItems', itemsDatasetArn: ITEMS }));
+    expect(r.ok && r.record.kind).toBe('user');
+  });
+  test('a USER_ID mapping is not a trait of the user record', () => {
+    const r = mapMessage(identify, users({ customMappings: [{ from: 'USER_ID', to: 'uid' }, { from: 'TYPE_OF_MOVIE', to: 'typeOfMovie' }] }));
+    expect(r.ok && (r.record as UserRecord).user).toEqual({ userId: '123456', properties: '{"typeOfMovie":"Romance"}' });
+  });
   test('DIFFERS: an anonymous identify creates no user (RudderStack keys it by anonymousId)', () => {
     expect(errors(mapMessage({ ...identify, userId: undefined }, users()))).toEqual(['userId: an identify call needs a userId; anonymous users are not created']);
   });
 });
 
-describe('the batch loop uses the same paths', () => {
-  const mapping = { USER_ID: 'userId', ITEM_ID: 'properties.product_id', EVENT_TYPE: 'event', TIMESTAMP: 'timestamp' };
+describe('the batch loop uses the same paths (mapTrackToInteraction)', () => {
+  const mapping: FieldMapping = { USER_ID: 'userId', ITEM_ID: 'properties.product_id', EVENT_TYPE: 'event', TIMESTAMP: 'timestamp' };
+  const m: Message = { type: 'track', event: 'Product Viewed', userId: 'u1', timestamp: '2026-11-23T10:00:00Z', properties: { product_id: 'sku-1', price: '12.5' } };
+  const at = Date.parse('2026-11-23T10:00:00Z') / 1000;
   test('a track event becomes one interactions row, scored, in epoch seconds', () => {
-    const m: Message = { type: 'track', event: 'Product Viewed', userId: 'u1', timestamp: '2026-11-23T10:00:00Z', properties: { product_id: 'sku-1' } };
-    expect(mapTrackToInteraction(m, mapping, { 'Product Viewed': 1, 'Order Completed': 10 })).toEqual({ ok: true, row: ['u1', 'sku-1', 'Product Viewed', 1, Date.parse('2026-11-23T10:00:00Z') / 1000] });
+    expect(mapTrackToInteraction(m, mapping, { 'Product Viewed': 1, 'Order Completed': 10 })).toEqual({ ok: true, row: ['u1', 'sku-1', 'Product Viewed', 1, at] });
+    expect(mapTrackToInteraction(m, mapping)).toEqual({ ok: true, row: ['u1', 'sku-1', 'Product Viewed', 1, at] });
+  });
+  test('a numeric mapped EVENT_VALUE wins over the scoring model; a non-numeric one falls back to it', () => {
+    const withValue = { ...mapping, EVENT_VALUE: 'properties.price' };
+    expect(mapTrackToInteraction(m, withValue, { 'Product Viewed': 1 })).toEqual({ ok: true, row: ['u1', 'sku-1', 'Product Viewed', 12.5, at] });
+    expect(mapTrackToInteraction({ ...m, properties: { product_id: 'sku-1', price: '12.5abc' } }, withValue, { 'Product Viewed': 1 })).toEqual({ ok: true, row: ['u1', 'sku-1', 'Product Viewed', 1, at] });
+  });
+  test('timestamps: ISO-8601, epoch seconds, epoch milliseconds (numbers or strings)', () => {
+    for (const timestamp of ['2026-11-23T10:00:00Z', at, String(at), at * 1000, String(at * 1000)]) {
+      expect(mapTrackToInteraction({ ...m, timestamp } as Message, mapping)).toEqual({ ok: true, row: ['u1', 'sku-1', 'Product Viewed', 1, at] });
+    }
+  });
+  test('rejections carry the batch query reasons, in its order', () => {
+    expect(mapTrackToInteraction({ ...m, event: '', userId: undefined }, mapping)).toEqual({ ok: false, reason: 'missing_fields' });
+    expect(mapTrackToInteraction({ ...m, userId: ' ' }, mapping)).toEqual({ ok: false, reason: 'missing_user_id' });
+    expect(mapTrackToInteraction({ ...m, properties: {} }, mapping)).toEqual({ ok: false, reason: 'missing_item_id' });
+    expect(mapTrackToInteraction({ ...m, timestamp: 'yesterday' }, mapping)).toEqual({ ok: false, reason: 'bad_timestamp' });
+    expect(mapTrackToInteraction({ ...m, timestamp: '1999-12-31T00:00:00Z' }, mapping)).toEqual({ ok: false, reason: 'absurd_timestamp' });
     expect(mapTrackToInteraction({ ...m, event: 'Signed Up' }, mapping, { 'Product Viewed': 1 })).toEqual({ ok: false, reason: 'not_scored' });
-    expect(mapTrackToInteraction({ ...m, userId: undefined }, mapping)).toEqual({ ok: false, reason: 'missing_user_id' });
+    expect(mapTrackToInteraction({ ...m, event: 'toString' }, mapping, { 'Product Viewed': 1 })).toEqual({ ok: false, reason: 'not_scored' });
   });
 });

@@ -9,7 +9,6 @@ import { PersonalizeRecommender } from '../activities/aws/personalize';
 import { S3ObjectStore } from '../activities/aws/s3';
 import type { PipelinePorts } from '../activities/ports';
 import { buildAthenaInteractionsQuery } from '../activities/query/athena';
-import { eventWindow } from '../activities/query/window';
 import { interactionsSource, type PipelineConfig } from '../common/config';
 
 export function buildAwsPorts(p: PipelineConfig): PipelinePorts {
@@ -24,10 +23,7 @@ export function buildAwsPorts(p: PipelineConfig): PipelinePorts {
     warehouse: new AthenaWarehouse(new AthenaClient({ region }), {
       database: athena.database,
       workGroup: athena.workGroup,
-      buildSql: (req) =>
-        buildAthenaInteractionsQuery(spec, eventWindow(req.runDate, req.lookbackDays, spec.attributionWindowSeconds), { events: athena.eventsTable, endpoints: athena.endpointsTable }, {
-          endpointExportPrefix: req.endpointExportPrefix,
-        }),
+      buildSql: (req) => buildAthenaInteractionsQuery(spec, req, { events: athena.eventsTable, endpoints: athena.endpointsTable }),
     }),
     recommender: new PersonalizeRecommender(new PersonalizeClient({ region }), { importRoleArn: p.personalize.importRoleArn }),
     store: new S3ObjectStore(new S3Client({ region })),

@@ -79,7 +79,7 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
   const store = new FileObjectStore();
   return {
     exporter: new LocalEndpointExporter({ dataDir: path.join(config.local.dataDir), stateDir }),
-    warehouse: new DuckDbWarehouse({ spec: interactionsSource(p), stateDir }),
+    warehouse: new DuckDbWarehouse({ spec: interactionsSource(p), dataDir: config.local.dataDir, statePath: path.join(stateDir, 'queries.json') }),
     recommender,
     store,
     notifier: buildNotifier(p),

@@ -1,139 +1,185 @@
 /**
  * The embedded warehouse: the interactions query on DuckDB over the local event stream, run as an
- * asynchronous job polled exactly like Athena (QUEUED → RUNNING → SUCCEEDED | FAILED). The job id
- * derives from the request token, so a second start adopts the first; its status is persisted, so a
- * worker restart neither loses nor duplicates it (a RUNNING job with no live query is run again).
+ * asynchronous job polled exactly like Athena (QUEUED → RUNNING → SUCCEEDED | FAILED).
+ *
+ * - The job id derives from the request token, so a second start with the same token adopts the
+ *   first job (Athena's ClientRequestToken); the same token with another request is refused.
+ * - Job states live in one small JSON file under the data dir. The process running a job refreshes
+ *   its heartbeat; a job found RUNNING whose heartbeat has gone stale (the worker died) is run
+ *   again by whoever looks at it next. Re-running is safe: the result is written to a temporary
+ *   file and renamed into place.
+ * - Unusable source records are counted by reason and reported with the result; they never fail
+ *   the query.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { InteractionsSource } from '../../common/interactions';
 import type { JobObservation } from '../../common/job-status';
 import type { InteractionsQueryRequest, Warehouse } from '../ports';
 import {
-  eventsInteractionsSql,
+  buildDuckDbEventsQuery,
+  buildDuckDbInteractionsQuery,
+  diagnoseUnreadableLinesSql,
+  eventFilesForWindow,
+  filesWithUnreadableLinesSql,
   lit,
-  loadLinesSql,
-  MALFORMED_SQL,
-  parseEventsSql,
-  parsePinpointSql,
-  pinpointInteractionsSql,
-  REJECTED_LINES_SQL,
+  malformedCountsSql,
 } from '../query/duckdb';
-import { eventWindow, hourPartitions } from '../query/window';
-import { fileUriToPath, writeJsonAtomic } from './files';
+import { fileUriToPath, readJson, writeJsonAtomic } from './files';
+
+export type QueryStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
 interface QueryJob {
   id: string;
-  token: string;
   request: InteractionsQueryRequest;
-  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  status: QueryStatus;
   reason?: string;
   outputUri?: string;
   malformed?: Record<string, number>;
   rows?: number;
   filesRead?: number;
-  startedAt: string;
+  createdAt: string;
   endedAt?: string;
+  /** Which warehouse instance runs it, and when it last said so. */
+  runner?: string;
+  heartbeatAt?: number;
 }
 
-/** Event files under `<root>/YYYY/MM/DD/HH/` for the given partitions (missing hours are skipped). */
-export function eventFilesIn(root: string, partitions: string[] | null): string[] {
-  const files: string[] = [];
-  const addDir = (dir: string) => {
-    for (const f of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (f.isFile() && !f.name.startsWith('.')) files.push(path.join(dir, f.name));
-    }
-  };
-  if (partitions) {
-    for (const p of partitions) {
-      const dir = path.join(root, p);
-      if (fs.existsSync(dir)) addDir(dir);
-    }
-    return files;
-  }
-  // All history: walk the four date levels.
-  const walk = (dir: string, depth: number) => {
-    if (!fs.existsSync(dir)) return;
-    if (depth === 4) return addDir(dir);
-    for (const d of fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-      walk(path.join(dir, d), depth + 1);
-    }
-  };
-  walk(root, 0);
-  return files;
-}
+type JobsFile = Record<string, QueryJob>;
 
-export interface DuckDbWarehouseOptions {
+export type DuckDbWarehouseOptions = {
   spec: InteractionsSource;
-  /** Where query job states live. */
-  stateDir: string;
+  /** A RUNNING job whose heartbeat is older than this is taken to be orphaned (default 30 s). */
+  staleAfterMs?: number;
+} & (
+  | {
+      /** The local data directory: relative event prefixes resolve against it; job states live in it. */
+      dataDir: string;
+      /** The JSON file holding the query jobs; default `<dataDir>/.warehouse/queries.json`. */
+      statePath?: string;
+    }
+  | {
+      /** @deprecated Pass `dataDir` (and `statePath`); jobs then live in `<stateDir>/queries.json`. */
+      stateDir: string;
+    }
+);
+
+const HEARTBEAT_MS = 5_000;
+/** Finished jobs kept in the state file (a year of daily runs for a couple of pipelines). */
+const KEEP_JOBS = 1_000;
+
+/** The job id for a token: stable across processes, safe in a file name. */
+export function queryIdFor(token: string): string {
+  return `q-${createHash('sha256').update(token).digest('hex').slice(0, 24)}`;
+}
+
+function sameRequest(a: InteractionsQueryRequest, b: InteractionsQueryRequest): boolean {
+  const key = (r: InteractionsQueryRequest) => JSON.stringify([r.token, r.runDate, r.lookbackDays, r.endpointExportPrefix ?? null, r.outputPrefix]);
+  return key(a) === key(b);
 }
 
 export class DuckDbWarehouse implements Warehouse {
   private readonly running = new Map<string, Promise<void>>();
+  private readonly runnerId = randomUUID();
+  private readonly statePath: string;
+  private readonly dataDir: string | undefined;
+  private readonly staleAfterMs: number;
 
-  constructor(private readonly opts: DuckDbWarehouseOptions) {}
-
-  private jobFile(id: string): string {
-    return path.join(this.opts.stateDir, 'queries', `${id}.json`);
-  }
-
-  private read(id: string): QueryJob | null {
-    try {
-      return JSON.parse(fs.readFileSync(this.jobFile(id), 'utf8')) as QueryJob;
-    } catch {
-      return null;
+  constructor(private readonly opts: DuckDbWarehouseOptions) {
+    if ('dataDir' in opts) {
+      this.dataDir = opts.dataDir;
+      this.statePath = opts.statePath ?? path.join(opts.dataDir, '.warehouse', 'queries.json');
+    } else {
+      this.statePath = path.join(opts.stateDir, 'queries.json');
     }
-  }
-
-  private save(job: QueryJob): void {
-    writeJsonAtomic(this.jobFile(job.id), job);
+    this.staleAfterMs = opts.staleAfterMs ?? 30_000;
   }
 
   async startInteractionsQuery(req: InteractionsQueryRequest): Promise<{ queryId: string }> {
-    const id = `q-${createHash('sha256').update(req.token).digest('hex').slice(0, 16)}`;
-    const existing = this.read(id);
+    const id = queryIdFor(req.token);
+    const existing = this.jobs()[id];
     if (existing) {
-      if (existing.status === 'RUNNING' || existing.status === 'QUEUED') this.ensureRunning(existing);
+      if (!sameRequest(existing.request, req)) {
+        throw new Error(`query token ${req.token} was already used for another request (run date ${existing.request.runDate}); use a new token`);
+      }
+      this.resumeIfOrphaned(existing);
       return { queryId: id };
     }
-    const job: QueryJob = { id, token: req.token, request: req, status: 'QUEUED', startedAt: new Date().toISOString() };
-    this.save(job);
-    this.ensureRunning(job);
+    this.update({ id, request: req, status: 'QUEUED', createdAt: new Date().toISOString() });
+    this.run(id);
     return { queryId: id };
   }
 
   async describeQuery(queryId: string): Promise<JobObservation & { outputUri?: string; malformed?: Record<string, number> }> {
-    const job = this.read(queryId);
-    if (!job) return { status: 'FAILED', reason: `no query ${queryId}` };
-    if (job.status === 'RUNNING' || job.status === 'QUEUED') this.ensureRunning(job);
-    return { status: job.status, reason: job.reason, outputUri: job.outputUri, malformed: job.malformed };
+    const job = this.jobs()[queryId];
+    if (!job) return { status: 'FAILED', reason: `no interactions query ${queryId} in ${this.statePath}` };
+    this.resumeIfOrphaned(job);
+    const obs: JobObservation & { outputUri?: string; malformed?: Record<string, number> } = { status: job.status };
+    if (job.reason) obs.reason = job.reason;
+    if (job.status === 'SUCCEEDED') Object.assign(obs, { outputUri: job.outputUri, malformed: job.malformed ?? {} });
+    return obs;
   }
 
-  /** Runs the job unless this process already is; after a restart, a RUNNING job is simply run again. */
-  private ensureRunning(job: QueryJob): void {
-    if (this.running.has(job.id)) return;
-    const run = this.execute(job).finally(() => this.running.delete(job.id));
-    this.running.set(job.id, run);
-  }
-
-  /** For tests and shutdown: wait for queries this process runs. */
+  /** Waits for the queries this instance runs (tests, graceful shutdown). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(job: QueryJob): Promise<void> {
-    job.status = 'RUNNING';
-    this.save(job);
-    try {
-      const result = await runInteractionsQuery(this.opts.spec, job.request, `${job.id}.csv`);
-      Object.assign(job, result, { status: 'SUCCEEDED', endedAt: new Date().toISOString() });
-    } catch (err) {
-      Object.assign(job, { status: 'FAILED', reason: (err as Error).message, endedAt: new Date().toISOString() });
+  private jobs(): JobsFile {
+    return readJson<JobsFile>(this.statePath) ?? {};
+  }
+
+  /** Read-modify-write of one job; synchronous, so jobs of one process never interleave. */
+  private update(job: QueryJob): void {
+    const all = this.jobs();
+    all[job.id] = job;
+    const ids = Object.keys(all);
+    if (ids.length > KEEP_JOBS) {
+      const finished = ids.filter((i) => all[i]!.status === 'SUCCEEDED' || all[i]!.status === 'FAILED');
+      finished.sort((a, b) => all[a]!.createdAt.localeCompare(all[b]!.createdAt));
+      for (const old of finished.slice(0, ids.length - KEEP_JOBS)) delete all[old];
     }
-    this.save(job);
+    writeJsonAtomic(this.statePath, all);
+  }
+
+  private patch(id: string, changes: Partial<QueryJob>): void {
+    const job = this.jobs()[id];
+    if (job) this.update({ ...job, ...changes });
+  }
+
+  /** A QUEUED or RUNNING job that no live instance runs is run again. */
+  private resumeIfOrphaned(job: QueryJob): void {
+    if (job.status !== 'QUEUED' && job.status !== 'RUNNING') return;
+    if (this.running.has(job.id)) return;
+    const alive = job.runner !== undefined && job.heartbeatAt !== undefined && Date.now() - job.heartbeatAt < this.staleAfterMs;
+    if (!alive) this.run(job.id);
+  }
+
+  private run(id: string): void {
+    if (this.running.has(id)) return;
+    const beat = () => this.patch(id, { runner: this.runnerId, heartbeatAt: Date.now() });
+    beat();
+    const timer = setInterval(beat, HEARTBEAT_MS);
+    timer.unref();
+    const work = this.execute(id).finally(() => {
+      clearInterval(timer);
+      this.running.delete(id);
+    });
+    this.running.set(id, work);
+  }
+
+  private async execute(id: string): Promise<void> {
+    const job = this.jobs()[id];
+    if (!job) return;
+    this.patch(id, { status: 'RUNNING' });
+    try {
+      const result = await runInteractionsQuery(this.opts.spec, job.request, `${id}.csv`, { dataDir: this.dataDir });
+      this.patch(id, { ...result, status: 'SUCCEEDED', reason: undefined, endedAt: new Date().toISOString() });
+    } catch (err) {
+      this.patch(id, { status: 'FAILED', reason: (err as Error).message, endedAt: new Date().toISOString() });
+    }
   }
 }
 
@@ -144,46 +190,100 @@ export interface QueryRunResult {
   filesRead: number;
 }
 
-/** Runs the whole query once and writes `<outputPrefix><fileName>` with the interactions header. */
-export async function runInteractionsQuery(spec: InteractionsSource, req: InteractionsQueryRequest, fileName: string): Promise<QueryRunResult> {
-  const attribution = spec.kind === 'pinpoint' ? spec.attributionWindowSeconds : 0;
-  const w = eventWindow(req.runDate, req.lookbackDays, attribution);
-  const eventsRoot = fileUriToPath(spec.eventsPrefix);
-  const partitions = w.recommendationsFromMs === null ? null : hourPartitions(Math.min(w.recommendationsFromMs, w.startMs ?? Infinity), w.endMs);
-  const files = eventFilesIn(eventsRoot, partitions);
-  const outDir = fileUriToPath(req.outputPrefix);
-  fs.mkdirSync(outDir, { recursive: true });
-  const outPath = path.join(outDir, fileName);
+/** Where the events of a spec are: a file:// URI or a path (relative ones resolve against dataDir). */
+export function eventsRootOf(spec: InteractionsSource, dataDir?: string): string {
+  const prefix = spec.eventsPrefix;
+  if (dataDir && !/^[a-z0-9]+:\/\//i.test(prefix) && !path.isAbsolute(prefix)) return path.resolve(dataDir, prefix);
+  return fileUriToPath(prefix);
+}
 
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+/** The endpoint-export files (`.gz` NDJSON) under the run's export prefix. */
+export function endpointExportFiles(prefix: string): string[] {
+  const dir = fileUriToPath(prefix);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile() && f.name.endsWith('.gz'))
+    .map((f) => path.join(f.parentPath, f.name))
+    .sort();
+}
+
+async function withDuckDb<T>(tempDir: string, fn: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', temp_directory: tempDir });
   const db = await instance.connect();
   try {
-    await db.run(loadLinesSql(files));
-    let select: string;
-    if (spec.kind === 'pinpoint') {
-      await db.run(parsePinpointSql(w));
-      let endpointFiles: string[] | undefined;
-      if (spec.useEndpointExport && req.endpointExportPrefix) {
-        const dir = fileUriToPath(req.endpointExportPrefix);
-        endpointFiles = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.gz')).map((f) => path.join(dir, f)) : [];
-        if (endpointFiles.length === 0) throw new Error(`the endpoint export under ${req.endpointExportPrefix} has no .gz files`);
-      }
-      select = pinpointInteractionsSql({ spec, window: w, endpointFiles });
-    } else {
-      await db.run(parseEventsSql(spec, w));
-      select = eventsInteractionsSql(spec, w);
-    }
-    await db.run(`COPY (${select}) TO ${lit(outPath)} (HEADER, DELIMITER ',')`);
-    const malformed: Record<string, number> = {};
-    for (const [problem, n] of (await db.runAndReadAll(MALFORMED_SQL)).getRows()) malformed[String(problem)] = Number(n);
-    if (files.length) {
-      const rejected = Number((await db.runAndReadAll(REJECTED_LINES_SQL)).getRows()[0]?.[0] ?? 0);
-      if (rejected) malformed.unreadable_line = rejected;
-    }
-    const rows = Number((await db.runAndReadAll(`SELECT count(*) FROM read_csv(${lit(outPath)}, header = true)`)).getRows()[0]?.[0] ?? 0);
-    return { outputUri: `file://${outPath}`, rows, malformed, filesRead: files.length };
+    return await fn(db);
   } finally {
     db.closeSync();
     instance.closeSync();
   }
+}
+
+async function scalarRows(db: DuckDBConnection, sql: string): Promise<unknown[][]> {
+  return (await db.runAndReadAll(sql)).getRows();
+}
+
+/**
+ * Splits the `bad_json` count into invalid UTF-8 (`unreadable_line`), real bad JSON, and objects
+ * that only lack every field (`missing_fields`), reading only the files that hold such lines.
+ */
+async function diagnoseUnreadable(tempDir: string, files: string[], unreadable: number): Promise<Record<string, number>> {
+  const [create, count] = diagnoseUnreadableLinesSql(files);
+  const [[invalidUtf8, notJsonObject]] = (await withDuckDb(tempDir, async (db) => {
+    await db.run(create!);
+    return scalarRows(db, count!);
+  })) as [[bigint, bigint]];
+  const utf8 = Number(invalidUtf8);
+  const badJson = Math.min(Number(notJsonObject), unreadable - utf8);
+  const out: Record<string, number> = {};
+  if (utf8) out.unreadable_line = utf8;
+  if (badJson) out.bad_json = badJson;
+  if (unreadable - utf8 - badJson > 0) out.missing_fields = unreadable - utf8 - badJson;
+  return out;
+}
+
+/** Runs the whole query once and writes `<outputPrefix><fileName>` with the interactions header. */
+export async function runInteractionsQuery(
+  spec: InteractionsSource,
+  req: InteractionsQueryRequest,
+  fileName: string,
+  opts: { dataDir?: string } = {}
+): Promise<QueryRunResult> {
+  const windowSeconds = spec.kind === 'pinpoint' ? spec.attributionWindowSeconds : 0;
+  const eventFiles = eventFilesForWindow(eventsRootOf(spec, opts.dataDir), req.runDate, req.lookbackDays, windowSeconds);
+  let endpoints: string[] | undefined;
+  if (spec.kind === 'pinpoint' && spec.useEndpointExport && req.endpointExportPrefix) {
+    endpoints = endpointExportFiles(req.endpointExportPrefix);
+    if (endpoints.length === 0) throw new Error(`the endpoint export under ${req.endpointExportPrefix} has no .gz files`);
+  }
+  const outDir = fileUriToPath(req.outputPrefix);
+  fs.mkdirSync(outDir, { recursive: true });
+  const outPath = path.join(outDir, fileName);
+  const partial = `${outPath}.${process.pid}.partial`;
+  const tempDir = path.join(opts.dataDir ?? outDir, '.warehouse', 'tmp');
+
+  const { rows, counts, unreadableFiles } = await withDuckDb(tempDir, async (db) => {
+    // Parsed once, then both the interactions and the malformed counts read the table.
+    await db.run(`CREATE TEMP TABLE parsed_events AS ${buildDuckDbEventsQuery(spec, req, eventFiles)}`);
+    const select = buildDuckDbInteractionsQuery(spec, req, { events: eventFiles, endpoints }, { parsedEvents: 'parsed_events' });
+    const copied = await scalarRows(db, `COPY (${select}) TO ${lit(partial)} (FORMAT csv, HEADER, DELIMITER ',')`);
+    const counts: Record<string, number> = {};
+    for (const [problem, n] of await scalarRows(db, malformedCountsSql('parsed_events'))) counts[String(problem)] = Number(n);
+    const unreadableFiles = counts.bad_json ? (await scalarRows(db, filesWithUnreadableLinesSql('parsed_events'))).map(([f]) => String(f)) : [];
+    return { rows: Number(copied[0]?.[0] ?? 0), counts, unreadableFiles };
+  }).catch((err: unknown) => {
+    fs.rmSync(partial, { force: true });
+    throw err;
+  });
+  fs.renameSync(partial, outPath);
+
+  const malformed = { ...counts };
+  if (unreadableFiles.length) {
+    const unreadable = malformed.bad_json!;
+    delete malformed.bad_json;
+    for (const [reason, n] of Object.entries(await diagnoseUnreadable(tempDir, unreadableFiles, unreadable))) {
+      malformed[reason] = (malformed[reason] ?? 0) + n;
+    }
+  }
+  return { outputUri: `file://${outPath}`, rows, malformed, filesRead: eventFiles.length };
 }

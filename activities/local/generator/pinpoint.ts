@@ -28,8 +28,14 @@ export interface PinpointDataOptions {
   malformed?: number;
   gzip?: boolean;
   applicationId?: string;
-  onProgress?: (written: number, total: number) => void;
+  /** Share of messages sent by a journey (attributed by journey_id) rather than a campaign. */
+  journeyShare?: number;
+  /** Same as the second argument of generatePinpointData. */
+  onProgress?: ProgressListener;
 }
+
+/** Called every few thousand user-days: how many are done, of how many. */
+export type ProgressListener = (done: number, total: number) => void;
 
 export interface PinpointDataSummary {
   events: number;
@@ -87,7 +93,9 @@ export function clusterOf(id: number, clusters: number, seed: number): number {
   return Math.floor(rng(seed * 7919 + id)() * clusters);
 }
 
-export async function generatePinpointData(opts: PinpointDataOptions): Promise<PinpointDataSummary> {
+export async function generatePinpointData(opts: PinpointDataOptions, onProgress?: ProgressListener): Promise<PinpointDataSummary> {
+  const progress = onProgress ?? opts.onProgress;
+  const journeyShare = opts.journeyShare ?? 0.2;
   const seed = opts.seed ?? 42;
   const users = opts.users ?? 2000;
   const items = opts.items ?? 400;
@@ -161,11 +169,17 @@ export async function generatePinpointData(opts: PinpointDataOptions): Promise<P
     const dayStart = startMs + day * DAY;
     const dateTag = new Date(dayStart).toISOString().slice(0, 10).replace(/-/g, '');
     const campaignId = `camp${dateTag}${'0'.repeat(20)}`.slice(0, 32);
+    const journeyId = `jrny${dateTag}${'0'.repeat(20)}`.slice(0, 32);
+    const campaignAttributes = { campaign_id: campaignId, treatment_id: '0', campaign_activity_id: 'act1' };
+    const journeyAttributes = { journey_id: journeyId, journey_activity_id: 'send1', journey_run_id: `run${dateTag}` };
     flush(dayStart);
     for (let u = 0; u < users; u++) {
       progressed++;
-      if (opts.onProgress && progressed % 5000 === 0) opts.onProgress(progressed, total);
+      if (progress && progressed % 5000 === 0) progress(progressed, total);
       if (random() < 0.35) continue; // not every user receives every day's campaign
+      // A message comes from a campaign or a journey; its engagements carry the same id.
+      const sentBy = random() < journeyShare ? journeyAttributes : campaignAttributes;
+      const via: Record<string, string> = 'journey_id' in sentBy ? { journey_id: journeyId } : { campaign_id: campaignId };
       const recAt = dayStart + Math.floor(random() * 20 * HOUR);
       for (let k = 0; k < recsPerUserDay; k++) {
         // Recommendations mix the user's cluster with exploration, like a real recommender would.
@@ -173,7 +187,7 @@ export async function generatePinpointData(opts: PinpointDataOptions): Promise<P
         const c = own ? userCluster[u]! : Math.floor(random() * clusters);
         const item = pick(itemsByCluster[c]!.length ? itemsByCluster[c]! : [0]);
         const t = recAt + k * 1000;
-        push(t, envelope('_custom.recommender', t, u, { campaign_id: campaignId, item_id: itemId(item), personalize_user_id: userId(u) }));
+        push(t, envelope('_custom.recommender', t, u, { ...via, item_id: itemId(item), personalize_user_id: userId(u) }));
         recommendations++;
         const liked = itemCluster[item] === userCluster[u];
         const pOpen = liked ? 0.55 : 0.06;
@@ -181,12 +195,12 @@ export async function generatePinpointData(opts: PinpointDataOptions): Promise<P
           const openAt = t + Math.floor(2 * 60_000 + random() * 6 * HOUR);
           if (openAt < endMs) {
             const type = random() < 0.3 ? '_campaign.opened_notification' : '_email.open';
-            push(openAt, envelope(type, openAt, u, { campaign_id: campaignId, treatment_id: '0', campaign_activity_id: 'act1' }));
+            push(openAt, envelope(type, openAt, u, { ...sentBy }));
             engagements++;
             if (random() < (liked ? 0.5 : 0.1)) {
               const clickAt = openAt + Math.floor(10_000 + random() * 20 * 60_000);
               if (clickAt < endMs) {
-                push(clickAt, envelope('_email.click', clickAt, u, { campaign_id: campaignId, feedback: `https://shop.example.com/p/${itemId(item)}` }));
+                push(clickAt, envelope('_email.click', clickAt, u, { ...sentBy, feedback: `https://shop.example.com/p/${itemId(item)}` }));
                 engagements++;
               }
             }
@@ -194,12 +208,12 @@ export async function generatePinpointData(opts: PinpointDataOptions): Promise<P
         } else if (!liked && random() < 0.01) {
           const at = t + Math.floor(HOUR + random() * 10 * HOUR);
           if (at < endMs) {
-            push(at, envelope('_email.unsubscribe', at, u, { campaign_id: campaignId }));
+            push(at, envelope('_email.unsubscribe', at, u, { ...sentBy }));
             engagements++;
           }
         }
         // Some sends are never engaged with; the send event itself is not an interaction.
-        if (random() < 0.15) push(t + 500, envelope('_email.send', t + 500, u, { campaign_id: campaignId }));
+        if (random() < 0.15) push(t + 500, envelope('_email.send', t + 500, u, { ...sentBy }));
       }
     }
   }
@@ -215,6 +229,7 @@ export async function generatePinpointData(opts: PinpointDataOptions): Promise<P
   }
 
   flush(Infinity, bad);
+  if (progress) progress(total, total);
 
   // Endpoint export: every user but a few deleted endpoints (their history must not count when filtering).
   const endpoints: string[] = [];

@@ -28,6 +28,7 @@
 import type { PinpointSourceSpec, ScoringModel } from '../../common/interactions';
 import type { InteractionsQueryRequest } from '../ports';
 import { EARLIEST_PLAUSIBLE_MS, eventWindow, hourPartition, partitionRange, type EventWindow } from './window';
+import { matchedEngagementsCte } from './attribution';
 
 export interface AthenaTables {
   /** Qualified name of the event-stream table, e.g. `personalize_optimizer.event`. */
@@ -122,13 +123,7 @@ engagements AS (
     AND (e.attribution IS NOT NULL)
     AND ${arrivalIn('e.ts', w.startMs, w.endMs)}
 ),
-matched AS (
-  SELECT DISTINCT r.user_id, r.item_id, g.event_type, g.event_value, g.ts, g.endpoint_id, g.attribution
-  FROM engagements g
-  JOIN recs r
-    ON (r.endpoint_id = g.endpoint_id AND r.attribution = g.attribution)
-   AND (r.ts <= g.ts AND g.ts <= r.ts + ${windowMs})
-)
+${matchedEngagementsCte(windowMs)}
 SELECT
   user_id AS USER_ID,
   item_id AS ITEM_ID,

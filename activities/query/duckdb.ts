@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import type { EventsSourceSpec, FieldMapping, InteractionsSource, PinpointSourceSpec, ScoringModel } from '../../common/interactions';
 import type { InteractionsQueryRequest } from '../ports';
 import { EARLIEST_PLAUSIBLE_MS, eventWindow, hourPartitions, partitionRange, type EventWindow } from './window';
+import { matchedEngagementsCte } from './attribution';
 
 export type DuckDbQueryRequest = Pick<InteractionsQueryRequest, 'runDate' | 'lookbackDays'>;
 
@@ -261,13 +262,7 @@ engagements AS (
   JOIN scoring s ON s.event_type = e.event_type
   WHERE (e.event_type <> ${rec}) AND (e.attribution IS NOT NULL) AND ${arrivalIn('e.ts', w.startMs, w.endMs)}
 ),
-matched AS (
-  SELECT DISTINCT r.user_id, r.item_id, g.event_type, g.event_value, g.ts, g.endpoint_id, g.attribution
-  FROM engagements g
-  JOIN recs r
-    ON (r.endpoint_id = g.endpoint_id AND r.attribution = g.attribution)
-   AND (r.ts <= g.ts AND g.ts <= r.ts + ${windowMs})
-)
+${matchedEngagementsCte(windowMs)}
 SELECT user_id AS USER_ID, item_id AS ITEM_ID, event_type AS EVENT_TYPE, event_value AS EVENT_VALUE,
   CAST(floor(ts / 1000e0) AS BIGINT) AS "TIMESTAMP"
 FROM matched

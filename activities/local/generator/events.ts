@@ -5,15 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clusterOf, hourDir, itemId, rng, userId, type ProgressListener } from './pinpoint';
+import { clusterOf, hourDir, itemId, rng, userId, type ProgressListener, type SyntheticWorld } from './pinpoint';
 
-export interface GenericEventsOptions {
-  dir: string;
-  seed?: number;
-  users?: number;
-  items?: number;
-  clusters?: number;
-  days?: number;
+export interface GenericEventsOptions extends SyntheticWorld {
   /** Last day of events (YYYY-MM-DD, UTC). */
   endDate: string;
   /** Approximate number of events. */

@@ -13,13 +13,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-export interface PinpointDataOptions {
+/** The synthetic world every generator shares: who, what, how long, with which hidden taste clusters. */
+export interface SyntheticWorld {
   dir: string;
   seed?: number;
   users?: number;
   items?: number;
   clusters?: number;
   days?: number;
+}
+
+export interface PinpointDataOptions extends SyntheticWorld {
   /** Last day of events (YYYY-MM-DD, UTC); default yesterday. */
   endDate?: string;
   /** Approximate number of events to write; recommendations per user-day follow from it. */

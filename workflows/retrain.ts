@@ -12,6 +12,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -104,6 +105,16 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     progress.lastStatus = undefined;
     if (phase !== 'DONE') progress.timings.push({ phase, startedAt: now });
     if (settings.phaseSearchAttribute) upsertSearchAttributes([{ key: RetrainPhaseKey, value: phase }]);
+    showDetails();
+  }
+
+  /** The run's page in the Web UI shows this (no history event: it is read like a query). */
+  function showDetails(): void {
+    const lines = [`**${input.pipeline}** run for ${runDate}: **${progress.phase}**${progress.lastStatus ? ` (${progress.lastStatus})` : ''}`];
+    for (const [name, value] of Object.entries(progress.jobs)) if (value) lines.push(`- ${name}: \`${value}\``);
+    if (progress.stats) lines.push(`- interactions: ${progress.stats.rows} rows, ${progress.stats.users} users, ${progress.stats.items} items`);
+    if (progress.gate) lines.push(`- gate: ${progress.gate.reason}`);
+    setCurrentDetails(lines.join('\n'));
   }
 
   /** Polls one job; records the status and poll count; continues as new if the history grows long. */
@@ -118,8 +129,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       stage,
       progress: resumeWait,
       onCheck: (state, p) => {
+        const changed = progress.lastStatus !== state.status;
         progress.lastStatus = state.status;
         if (timing) timing.polls = p.polls;
+        if (changed) showDetails();
       },
       continueAsNew: (p: WaitProgress) =>
         continueAsNew<typeof RetrainWorkflow>({ ...input, runDate, resume: { ...progress, wait: p } }),

@@ -187,6 +187,7 @@ test('cancellation during training stops the job and leaves the campaign alone',
 
 test('the status query shows phase, job ids and the last polled status', async () => {
   let seen: Awaited<ReturnType<typeof inspect>> | undefined;
+  let details: string | undefined;
   async function inspect(workflowId: string) {
     return env.client.workflow.getHandle(workflowId).query(statusQuery);
   }
@@ -196,6 +197,7 @@ test('the status query shows phase, job ids and the last polled status', async (
         const s = await inspect(workflowId);
         if (s.phase === 'TRAIN' && s.lastStatus) {
           seen = s;
+          details = ((await env.client.workflow.getHandle(workflowId).query('__temporal_workflow_metadata')) as { currentDetails?: string }).currentDetails;
           break;
         }
         await env.sleep('5 minutes');
@@ -206,6 +208,9 @@ test('the status query shows phase, job ids and the last polled status', async (
   expect(seen).toMatchObject({ phase: 'TRAIN', lastStatus: 'CREATE IN_PROGRESS', runDate: '2026-11-23', runKey: 'shop-2026-11-23' });
   expect(seen!.jobs.importJobArn).toMatch(/dataset-import-job\/shop-20261123-import$/);
   expect(seen!.timings.find((t) => t.phase === 'IMPORT')?.endedAt).toBeDefined();
+  // The Web UI's "current details" of the run say the same.
+  expect(details).toMatch(/\*\*shop\*\* run for 2026-11-23: \*\*TRAIN\*\* \(CREATE IN_PROGRESS\)/);
+  expect(details).toContain('solutionVersionArn');
 });
 
 test('a 48-hour training keeps the history bounded', async () => {

@@ -5,15 +5,18 @@
  * 3 conflict (a run of that pipeline is already going) · 4 not found.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadConfig, type Config, type PipelineConfig } from '../common/config';
 import type { RetrainInput, RetrainResult } from '../common/types';
-import { retrainScheduleId, RETRAIN_WORKFLOW_TYPE, retrainWorkflowId, statusQuery } from '../workflows/defs';
+import { retrainScheduleId, RETRAIN_WORKFLOW_TYPE, statusQuery } from '../workflows/defs';
 import { isValidRunDate } from '../workflows/plan';
 import { buildRegistry } from '../worker/backends';
-import { describeProgress, followRun, RunConflictError, startRun } from './run';
-import { applySchedule, overlapPolicy } from './schedules';
+import { describeProgress, findCurrentRun, findRunningRun, followRun, listPipelineRuns, RunConflictError, startRun } from './run';
+import { liveLine } from './live-line';
+import type { RetrainWorkflow } from '../workflows';
+import { applySchedule, describeCalendar, overlapPolicy } from './schedules';
+import { formatMs } from '../workflows/duration';
 import { connectClient } from './temporal-client';
 import { formatSummary } from './summary';
 
@@ -73,6 +76,42 @@ function failureResult(err: unknown): RetrainResult | undefined {
   return undefined;
 }
 
+/** The run a command is about: the given id, else the pipeline's current (or latest) run. */
+async function runHandle(
+  client: Client,
+  config: Config,
+  workflowId: string | undefined,
+  pipeline: string | undefined,
+  opts: { runningOnly?: boolean } = {}
+): Promise<WorkflowHandle<typeof RetrainWorkflow>> {
+  if (workflowId) return client.workflow.getHandle(workflowId);
+  const name = pipelineOf(config, pipeline).name;
+  const run = opts.runningOnly ? await findRunningRun(client, name).then((id) => id && { workflowId: id }) : await findCurrentRun(client, name);
+  if (!run) throw new ExitError(`pipeline "${name}" has ${opts.runningOnly ? 'no run going' : 'no runs yet'}`, EXIT.notFound);
+  return client.workflow.getHandle(run.workflowId);
+}
+
+/** Follows a run with a live line, prints its summary, and returns the exit code its outcome means. */
+async function followAndReport(handle: WorkflowHandle<typeof RetrainWorkflow>): Promise<number> {
+  const line = liveLine();
+  let result: RetrainResult | undefined;
+  let error: unknown;
+  try {
+    result = await followRun(handle, line.change, 500, line.tick);
+  } catch (err) {
+    error = err;
+    result = failureResult(err);
+  } finally {
+    line.end();
+  }
+  if (result) {
+    formatSummary(result).forEach((l) => out(l));
+    return resultCode(result);
+  }
+  out(`run ended without a result: ${(error as Error).message}`);
+  return EXIT.runFailed;
+}
+
 export function buildProgram(): Command {
   const program = new Command('personalize-optimizer')
     .description('Operate the Personalize retraining loop: runs, schedules, recommendations')
@@ -100,57 +139,70 @@ export function buildProgram(): Command {
         const handle = await startRun(client, input, config.temporal.taskQueue);
         out(`started ${handle.workflowId}`);
         if (!o.wait) return;
-        try {
-          const r = await followRun(handle, (s) => out(`  ${describeProgress(s)}`));
-          formatSummary(r).forEach((l) => out(l));
-          process.exitCode = resultCode(r);
-        } catch (err) {
-          const r = failureResult(err);
-          if (r) formatSummary(r).forEach((l) => out(l));
-          else out(`run failed: ${(err as Error).message}`);
-          process.exitCode = EXIT.runFailed;
-        }
+        process.exitCode = await followAndReport(handle);
       });
     });
 
-  const statusAction = (follow: boolean) => async (workflowId: string | undefined) => {
+  const statusAction = (follow: boolean) => async (workflowId: string | undefined, o: { pipeline?: string }) => {
     const config = cfg();
     await withClient(config, async (client) => {
-      const id = workflowId ?? retrainWorkflowId(pipelineOf(config, undefined).name);
-      const handle = client.workflow.getHandle(id);
+      const handle = await runHandle(client, config, workflowId, o.pipeline);
       const d = await handle.describe();
-      if (d.status.name !== 'RUNNING' || !follow) {
-        if (d.status.name === 'RUNNING') {
-          const s = await handle.query(statusQuery);
-          out(`${id}: ${describeProgress(s)}`);
-          out(`  jobs ${JSON.stringify(s.jobs)}`);
-        } else {
-          out(`${id}: ${d.status.name}`);
-          if (d.status.name === 'COMPLETED') formatSummary((await handle.result()) as RetrainResult).forEach((l) => out(`  ${l}`));
+      if (d.status.name === 'RUNNING') {
+        if (follow) {
+          out(`${handle.workflowId}:`);
+          process.exitCode = await followAndReport(handle);
+          return;
         }
+        const s = await handle.query(statusQuery);
+        out(`${handle.workflowId}: ${describeProgress(s)}`);
+        out(`  run date ${s.runDate}, run key ${s.runKey}`);
+        for (const [k, v] of Object.entries(s.jobs)) if (v) out(`  ${k.padEnd(27)} ${String(v)}`);
         return;
       }
-      const r = await followRun(handle, (s) => out(`  ${describeProgress(s)}`)).catch((err: unknown) => failureResult(err));
-      if (r) formatSummary(r).forEach((l) => out(l));
+      out(`${handle.workflowId}: ${d.status.name}`);
+      const r = await handle.result().catch((err: unknown) => failureResult(err));
+      if (r) {
+        formatSummary(r).forEach((l) => out(`  ${l}`));
+        process.exitCode = resultCode(r);
+      }
     });
   };
-  program.command('status').description('phase, job ids and last status of a run').argument('[workflowId]').action(statusAction(false));
-  program.command('watch').description('follow a run live until it ends').argument('[workflowId]').action(statusAction(true));
+  const pipelineOption = () => new Option('-p, --pipeline <name>', 'pipeline whose current (or latest) run is meant, when no workflow id is given');
+  program
+    .command('status')
+    .description('phase, job ids and last status of a run (default: the current or latest run of the pipeline)')
+    .argument('[workflowId]')
+    .addOption(pipelineOption())
+    .action(statusAction(false));
+  program
+    .command('watch')
+    .description('follow a run live until it ends (default: the current or latest run of the pipeline)')
+    .argument('[workflowId]')
+    .addOption(pipelineOption())
+    .action(statusAction(true));
 
   program
     .command('runs')
-    .description('recent runs and their results')
+    .description('recent runs and their results, newest first')
+    .addOption(new Option('-p, --pipeline <name>', 'only this pipeline'))
     .option('-n, --limit <n>', 'how many', (v) => Number(v), 10)
-    .action(async (o: { limit: number }) => {
+    .action(async (o: { pipeline?: string; limit: number }) => {
       const config = cfg();
+      if (o.pipeline) pipelineOf(config, o.pipeline);
       await withClient(config, async (client) => {
+        const list = o.pipeline ? listPipelineRuns(client, o.pipeline) : client.workflow.list({ query: `WorkflowType = '${RETRAIN_WORKFLOW_TYPE}'` });
         let n = 0;
-        for await (const wf of client.workflow.list({ query: `WorkflowType = '${RETRAIN_WORKFLOW_TYPE}'` })) {
+        for await (const wf of list) {
           if (n++ >= o.limit) break;
-          let summary = '';
-          if (wf.status.name === 'COMPLETED') {
-            const r = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as RetrainResult;
-            summary = `${r.outcome} ${r.runDate} – ${r.reason}`;
+          const memo = (wf.memo ?? {}) as { pipeline?: string; runDate?: string };
+          let summary = memo.runDate ? `run date ${memo.runDate}` : '';
+          if (wf.status.name === 'COMPLETED' || wf.status.name === 'FAILED') {
+            const r = await client.workflow
+              .getHandle(wf.workflowId, wf.runId)
+              .result()
+              .then((x) => x as RetrainResult, failureResult);
+            if (r) summary = `${r.outcome} ${r.runDate} – ${r.reason}`;
           }
           out(`${wf.startTime.toISOString()}  ${wf.status.name.padEnd(10)} ${wf.workflowId}  ${summary}`);
         }
@@ -162,12 +214,13 @@ export function buildProgram(): Command {
     .command('cancel')
     .description('cancel a run (a training in progress is stopped, the campaign left alone)')
     .argument('[workflowId]')
-    .action(async (workflowId: string | undefined) => {
+    .addOption(pipelineOption())
+    .action(async (workflowId: string | undefined, o: { pipeline?: string }) => {
       const config = cfg();
       await withClient(config, async (client) => {
-        const id = workflowId ?? retrainWorkflowId(pipelineOf(config, undefined).name);
-        await client.workflow.getHandle(id).cancel();
-        out(`cancellation requested for ${id}`);
+        const handle = await runHandle(client, config, workflowId, o.pipeline, { runningOnly: true });
+        await handle.cancel();
+        out(`cancellation requested for ${handle.workflowId}`);
       });
     });
 
@@ -207,8 +260,9 @@ export function buildProgram(): Command {
       await withClient(config, async (client) => {
         const d = await client.schedule.getHandle(retrainScheduleId(p.name)).describe();
         out(`${d.scheduleId}: ${d.state.paused ? `PAUSED (${d.state.note ?? ''})` : 'active'}`);
-        out(`  calendar   ${JSON.stringify(d.spec.calendars)} ${d.spec.timezone ?? 'UTC'}`);
-        out(`  overlap    ${d.policies.overlap}   catch-up window ${d.policies.catchupWindow} ms`);
+        const when = [...(d.spec.calendars ?? []).map(describeCalendar), ...(d.spec.intervals ?? []).map((i) => `every ${formatMs(i.every)}`)];
+        out(`  calendar   ${when.join('; ') || 'none'} ${d.spec.timezone ?? 'UTC'}${d.spec.jitter ? `, jitter ${formatMs(d.spec.jitter)}` : ''}`);
+        out(`  overlap    ${d.policies.overlap}   catch-up window ${formatMs(d.policies.catchupWindow)}`);
         out(`  next runs  ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`);
         out(`  recent     ${d.info.recentActions.map((a) => `${a.scheduledAt.toISOString()}→${a.action.workflow.workflowId}`).join(', ') || 'none'}`);
         out(`  skipped    ${d.info.numActionsSkippedOverlap} (overlap), missed ${d.info.numActionsMissedCatchupWindow} (catch-up window)`);

@@ -2,9 +2,10 @@
  * Starting and following runs from a client: one run per pipeline at a time, whether scheduled or
  * ad hoc, and a live view of the phases through the `status` query.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import type { RetrainInput, RetrainProgress, RetrainResult } from '../common/types';
 import { RETRAIN_WORKFLOW_TYPE, retrainWorkflowId, statusQuery } from '../workflows/defs';
+import { scheduledWorkflowIdPrefix } from './schedules';
 import type { RetrainWorkflow } from '../workflows';
 import { formatMs } from '../workflows/duration';
 
@@ -18,14 +19,30 @@ export class RunConflictError extends Error {
   }
 }
 
+/** Visibility query for the runs of one pipeline: its ad hoc id and its scheduled ids. */
+export function pipelineRunsQuery(pipeline: string, opts: { running?: boolean } = {}): string {
+  const ids = `(WorkflowId = '${retrainWorkflowId(pipeline)}' OR WorkflowId STARTS_WITH '${scheduledWorkflowIdPrefix(pipeline)}')`;
+  return [`WorkflowType = '${RETRAIN_WORKFLOW_TYPE}'`, ids, ...(opts.running ? [`ExecutionStatus = 'Running'`] : [])].join(' AND ');
+}
+
+/** The runs of a pipeline, newest first; the memo settles ids that two pipeline names could share. */
+export async function* listPipelineRuns(client: Client, pipeline: string, opts: { running?: boolean } = {}): AsyncGenerator<WorkflowExecutionInfo> {
+  for await (const wf of client.workflow.list({ query: pipelineRunsQuery(pipeline, opts) })) {
+    const memoPipeline = (wf.memo as { pipeline?: string } | undefined)?.pipeline;
+    if (memoPipeline === undefined || memoPipeline === pipeline) yield wf;
+  }
+}
+
 /** A running RetrainWorkflow of the pipeline (scheduled or ad hoc), if any. */
 export async function findRunningRun(client: Client, pipeline: string): Promise<string | undefined> {
-  const query = `WorkflowType = '${RETRAIN_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
-  for await (const wf of client.workflow.list({ query })) {
-    const memoPipeline = (wf.memo as { pipeline?: string } | undefined)?.pipeline;
-    // Scheduled and ad hoc runs both carry their pipeline in the memo.
-    if (memoPipeline === pipeline || wf.workflowId === retrainWorkflowId(pipeline)) return wf.workflowId;
-  }
+  for await (const wf of listPipelineRuns(client, pipeline, { running: true })) return wf.workflowId;
+  return undefined;
+}
+
+/** The run an operator most likely means: the one going now, else the latest. */
+export async function findCurrentRun(client: Client, pipeline: string): Promise<{ workflowId: string; runId: string } | undefined> {
+  for await (const wf of listPipelineRuns(client, pipeline, { running: true })) return { workflowId: wf.workflowId, runId: wf.runId };
+  for await (const wf of listPipelineRuns(client, pipeline)) return { workflowId: wf.workflowId, runId: wf.runId };
   return undefined;
 }
 
@@ -56,11 +73,15 @@ export function describeProgress(p: RetrainProgress, now = Date.now()): string {
   return `${p.phase}${status} (${since}${polls})`;
 }
 
-/** Follows a run until it ends, calling `onChange` on every phase or status change. */
+/**
+ * Follows a run until it ends, calling `onChange` on every phase or status change and `onTick`
+ * (when given) on every poll, so a terminal can redraw a live line.
+ */
 export async function followRun(
   handle: WorkflowHandle<typeof RetrainWorkflow>,
   onChange: (p: RetrainProgress) => void,
-  intervalMs = 500
+  intervalMs = 500,
+  onTick?: (p: RetrainProgress) => void
 ): Promise<RetrainResult> {
   let done = false;
   const result = handle.result().finally(() => (done = true));
@@ -73,6 +94,7 @@ export async function followRun(
         last = key;
         onChange(p);
       }
+      onTick?.(p);
     } catch {
       // The run may not have answered its first task yet, or just ended.
     }

@@ -5,6 +5,7 @@
 import {
   ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
+  type CalendarSpecDescription,
   type Client,
   type ScheduleOptions,
   type ScheduleOptionsAction,
@@ -23,6 +24,14 @@ export function overlapPolicy(name: string): ScheduleOverlapPolicy {
   return policy;
 }
 
+/**
+ * Workflow id of a pipeline's scheduled runs; Temporal appends the scheduled time
+ * (`retrain-shop-scheduled-2026-11-24T02:00:00Z`), so every run of the schedule has its own id.
+ */
+export function scheduledWorkflowIdPrefix(pipeline: string): string {
+  return `retrain-${pipeline}-scheduled`;
+}
+
 /** Pure: the schedule a pipeline's config asks for. */
 export function buildScheduleOptions(p: PipelineConfig, taskQueue: string): ScheduleOptions {
   const s = p.schedule;
@@ -32,7 +41,7 @@ export function buildScheduleOptions(p: PipelineConfig, taskQueue: string): Sche
     workflowType: RETRAIN_WORKFLOW_TYPE,
     taskQueue,
     args,
-    workflowId: `retrain-${p.name}-scheduled`,
+    workflowId: scheduledWorkflowIdPrefix(p.name),
     // A run can wait two days on training; three days bounds a stuck run.
     workflowExecutionTimeout: '3 days',
     memo: { pipeline: p.name },
@@ -57,6 +66,21 @@ export function buildScheduleOptions(p: PipelineConfig, taskQueue: string): Sche
     state: { paused: s.paused, note: s.paused ? 'paused by config' : undefined },
     memo: { pipeline: p.name },
   };
+}
+
+type Ranges = readonly { start: string | number; end: string | number; step?: number }[];
+
+function formatRanges(r: Ranges | undefined): string {
+  return (r ?? []).map((x) => (x.start === x.end ? String(x.start) : `${x.start}-${x.end}${x.step && x.step > 1 ? `/${x.step}` : ''}`)).join(',');
+}
+
+/** A calendar as the server describes it (ranges), in words: `02:00 every day`, `03:30 MONDAY,THURSDAY`. */
+export function describeCalendar(c: CalendarSpecDescription): string {
+  const hour = formatRanges(c.hour);
+  const minute = formatRanges(c.minute);
+  const time = /^\d+$/.test(hour) && /^\d+$/.test(minute) ? `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}` : `hour ${hour} minute ${minute}`;
+  const days = formatRanges(c.dayOfWeek);
+  return `${time} ${days === 'SUNDAY-SATURDAY' || days === '' ? 'every day' : days}`;
 }
 
 /** Creates the schedule, or updates it in place; returns what happened. */

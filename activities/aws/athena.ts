@@ -1,9 +1,15 @@
 /**
  * Athena adapter: runs the interactions query with a deterministic ClientRequestToken (a retried
- * start gets the same QueryExecutionId) and reports the exact result object `<id>.csv`.
+ * start gets the same QueryExecutionId instead of a second paid query) and reports the exact
+ * result object `<id>.csv`, never the folder (Personalize would import the `.metadata` files too).
  */
 import { createHash } from 'node:crypto';
-import { GetQueryExecutionCommand, StartQueryExecutionCommand, type AthenaClient } from '@aws-sdk/client-athena';
+import {
+  GetQueryExecutionCommand,
+  StartQueryExecutionCommand,
+  type AthenaClient,
+  type QueryExecution,
+} from '@aws-sdk/client-athena';
 import type { JobObservation } from '../../common/job-status';
 import type { InteractionsQueryRequest, Warehouse } from '../ports';
 import { withAwsErrors } from './errors';
@@ -12,20 +18,34 @@ export interface AthenaWarehouseOptions {
   database: string;
   workGroup?: string;
   catalog?: string;
+  /** Used when a request names no output prefix; a workgroup that enforces its own location wins anyway. */
+  outputLocation?: string;
+  /** Builds the interactions SQL for one run (activities/query/athena.ts). */
   buildSql: (req: InteractionsQueryRequest) => string;
 }
 
-/** Athena wants 32–128 characters; longer or shorter tokens are hashed, deterministically. */
+const TOKEN_MIN = 32;
+const TOKEN_MAX = 128;
+
+/** Athena accepts tokens of 32–128 characters; any other token becomes its sha256 hex, deterministically. */
 export function athenaToken(token: string): string {
-  if (token.length >= 32 && token.length <= 128) return token;
+  if (token.length >= TOKEN_MIN && token.length <= TOKEN_MAX) return token;
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** The result object: OutputLocation is the file; if a workgroup reports a folder, append `<id>.csv`. */
+/** The result object: OutputLocation names the `.csv` file; when it is a folder, the file is `<folder>/<id>.csv`. */
 export function resultFile(outputLocation: string | undefined, queryId: string): string | undefined {
   if (!outputLocation) return undefined;
-  if (outputLocation.endsWith('.csv')) return outputLocation;
-  return `${outputLocation.replace(/\/?$/, '/')}${queryId}.csv`;
+  if (!outputLocation.endsWith('/') && outputLocation.endsWith('.csv')) return outputLocation;
+  return `${outputLocation.replace(/\/*$/, '/')}${queryId}.csv`;
+}
+
+/** StateChangeReason and AthenaError.ErrorMessage often repeat each other; keep both only when they differ. */
+function failureReason(q: QueryExecution | undefined): string | undefined {
+  const parts = [q?.Status?.StateChangeReason, q?.Status?.AthenaError?.ErrorMessage].filter(
+    (s): s is string => !!s && s.trim() !== ''
+  );
+  return parts.length ? [...new Set(parts)].join(' – ') : undefined;
 }
 
 export class AthenaWarehouse implements Warehouse {
@@ -34,16 +54,21 @@ export class AthenaWarehouse implements Warehouse {
     private readonly opts: AthenaWarehouseOptions
   ) {}
 
+  private get where(): string {
+    return `Athena workgroup ${this.opts.workGroup ?? 'primary'} (database ${this.opts.database})`;
+  }
+
   async startInteractionsQuery(req: InteractionsQueryRequest): Promise<{ queryId: string }> {
     const sql = this.opts.buildSql(req);
-    const out = await withAwsErrors('StartQueryExecution', `workgroup ${this.opts.workGroup ?? 'primary'}`, () =>
+    const outputLocation = req.outputPrefix || this.opts.outputLocation;
+    const out = await withAwsErrors('athena:StartQueryExecution', this.where, () =>
       this.client.send(
         new StartQueryExecutionCommand({
           QueryString: sql,
           ClientRequestToken: athenaToken(req.token),
           QueryExecutionContext: { Database: this.opts.database, Catalog: this.opts.catalog },
           WorkGroup: this.opts.workGroup,
-          ResultConfiguration: { OutputLocation: req.outputPrefix },
+          ResultConfiguration: outputLocation ? { OutputLocation: outputLocation } : undefined,
         })
       )
     );
@@ -51,13 +76,17 @@ export class AthenaWarehouse implements Warehouse {
   }
 
   async describeQuery(queryId: string): Promise<JobObservation & { outputUri?: string }> {
-    const out = await withAwsErrors('GetQueryExecution', queryId, () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })));
+    const out = await withAwsErrors('athena:GetQueryExecution', `query ${queryId} in ${this.where}`, () =>
+      this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId }))
+    );
     const q = out.QueryExecution;
     const state = q?.Status?.State ?? 'UNKNOWN';
-    const error = q?.Status?.AthenaError;
-    const reason = error?.ErrorMessage ?? q?.Status?.StateChangeReason;
-    // Athena retries some failures itself (FAILED → QUEUED): keep waiting on those.
-    if (state === 'FAILED' && error?.Retryable) return { status: 'RUNNING', reason: `Athena is retrying: ${reason}` };
-    return { status: state, reason, outputUri: state === 'SUCCEEDED' ? resultFile(q?.ResultConfiguration?.OutputLocation, queryId) : undefined };
+    const reason = failureReason(q);
+    // Athena retries some failures on its own (FAILED → QUEUED): report them as running so the poller waits.
+    if (state === 'FAILED' && q?.Status?.AthenaError?.Retryable) {
+      return { status: 'RUNNING', reason: `Athena is retrying the query after: ${reason ?? 'a transient failure'}` };
+    }
+    const outputUri = state === 'SUCCEEDED' ? resultFile(q?.ResultConfiguration?.OutputLocation, queryId) : undefined;
+    return { status: state, reason, ...(outputUri ? { outputUri } : {}) };
   }
 }

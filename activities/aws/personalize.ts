@@ -1,6 +1,7 @@
 /**
  * Personalize adapter. Starts are idempotent by name: on ResourceAlreadyExistsException the job of
- * that name is looked up and adopted, so a retried start never pays for a second job.
+ * that name is looked up and adopted, so a retried start never pays for a second job. Every call
+ * goes through withAwsErrors, so failures reach Temporal already classified.
  */
 import {
   CreateDatasetImportJobCommand,
@@ -9,25 +10,49 @@ import {
   DescribeDatasetImportJobCommand,
   DescribeSolutionVersionCommand,
   GetSolutionMetricsCommand,
-  ListDatasetImportJobsCommand,
-  ListSolutionVersionsCommand,
   StopSolutionVersionCreationCommand,
   UpdateCampaignCommand,
+  paginateListDatasetImportJobs,
+  paginateListSolutionVersions,
+  type CampaignConfig,
   type PersonalizeClient,
+  type SolutionVersionSummary,
 } from '@aws-sdk/client-personalize';
 import { ApplicationFailure } from '@temporalio/common';
-import type { JobObservation } from '../../common/job-status';
+import { normalizePersonalizeStatus, type JobObservation } from '../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../common/types';
 import type { Recommender } from '../ports';
-import { errorName, withAwsErrors } from './errors';
+import { awsFailure, errorName, withAwsErrors } from './errors';
+
+export interface PersonalizeRecommenderOptions {
+  /** Role Personalize assumes to read the interactions file (CreateDatasetImportJob roleArn). */
+  importRoleArn: string;
+}
+
+/** Statuses in which a solution version can no longer be stopped (nothing to do). */
+const FINISHED_VERSION = new Set(['ACTIVE', 'CREATE FAILED', 'CREATE STOPPED', 'CREATE STOPPING']);
+
+function isAlreadyExists(err: unknown): boolean {
+  return errorName(err) === 'ResourceAlreadyExistsException';
+}
+
+/** Newest first; the list order is not documented. */
+function newestFirst(versions: SolutionVersionSummary[]): SolutionVersionSummary[] {
+  return [...versions].sort((a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0));
+}
 
 export class PersonalizeRecommender implements Recommender {
   constructor(
     private readonly client: PersonalizeClient,
-    private readonly opts: { importRoleArn: string }
+    private readonly opts: PersonalizeRecommenderOptions
   ) {}
 
-  async startImport(req: { jobName: string; datasetArn: string; dataLocation: string; importMode: ImportMode }): Promise<{ jobArn: string }> {
+  async startImport(req: {
+    jobName: string;
+    datasetArn: string;
+    dataLocation: string;
+    importMode: ImportMode;
+  }): Promise<{ jobArn: string }> {
     try {
       const out = await this.client.send(
         new CreateDatasetImportJobCommand({
@@ -40,109 +65,153 @@ export class PersonalizeRecommender implements Recommender {
       );
       return { jobArn: out.datasetImportJobArn! };
     } catch (err) {
-      if (errorName(err) !== 'ResourceAlreadyExistsException') {
-        return withAwsErrors('CreateDatasetImportJob', req.datasetArn, () => Promise.reject(err));
+      if (!isAlreadyExists(err)) {
+        throw awsFailure(err, {
+          operation: 'personalize:CreateDatasetImportJob',
+          resource: req.datasetArn,
+          hint: `The file was ${req.dataLocation}, to be read with the role ${this.opts.importRoleArn}`,
+        });
       }
       return { jobArn: await this.findImportJob(req.datasetArn, req.jobName) };
     }
   }
 
+  /** The job a previous attempt created under this name, on this dataset. */
   private async findImportJob(datasetArn: string, jobName: string): Promise<string> {
-    let nextToken: string | undefined;
-    do {
-      const page = await withAwsErrors('ListDatasetImportJobs', datasetArn, () =>
-        this.client.send(new ListDatasetImportJobsCommand({ datasetArn, nextToken, maxResults: 100 }))
-      );
-      const found = page.datasetImportJobs?.find((j) => j.jobName === jobName);
-      if (found?.datasetImportJobArn) return found.datasetImportJobArn;
-      nextToken = page.nextToken;
-    } while (nextToken);
-    throw ApplicationFailure.nonRetryable(`import job "${jobName}" exists but is not listed under ${datasetArn}; was it created for another dataset?`, 'ImportJobNotFound');
+    const found = await withAwsErrors('personalize:ListDatasetImportJobs', datasetArn, async () => {
+      for await (const page of paginateListDatasetImportJobs({ client: this.client, pageSize: 100 }, { datasetArn })) {
+        const job = page.datasetImportJobs?.find((j) => j.jobName === jobName);
+        if (job?.datasetImportJobArn) return job.datasetImportJobArn;
+      }
+      return undefined;
+    });
+    if (found) return found;
+    throw ApplicationFailure.nonRetryable(
+      `an import job named "${jobName}" already exists but not on ${datasetArn}; job names are unique per account and region, so another dataset took it: rename the pipeline or delete that job`,
+      'ImportJobNameTaken'
+    );
   }
 
   async describeImport(jobArn: string): Promise<JobObservation> {
-    const out = await withAwsErrors('DescribeDatasetImportJob', jobArn, () => this.client.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: jobArn })));
+    const out = await withAwsErrors('personalize:DescribeDatasetImportJob', jobArn, () =>
+      this.client.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: jobArn }))
+    );
     return { status: out.datasetImportJob?.status ?? 'UNKNOWN', reason: out.datasetImportJob?.failureReason };
   }
 
-  async startSolutionVersion(req: { name: string; solutionArn: string; trainingMode: TrainingMode }): Promise<{ solutionVersionArn: string }> {
+  async startSolutionVersion(req: {
+    name: string;
+    solutionArn: string;
+    trainingMode: TrainingMode;
+  }): Promise<{ solutionVersionArn: string }> {
     try {
-      const out = await this.client.send(new CreateSolutionVersionCommand({ solutionArn: req.solutionArn, name: req.name, trainingMode: req.trainingMode }));
+      const out = await this.client.send(
+        new CreateSolutionVersionCommand({
+          solutionArn: req.solutionArn,
+          name: req.name,
+          trainingMode: req.trainingMode,
+        })
+      );
       return { solutionVersionArn: out.solutionVersionArn! };
     } catch (err) {
-      if (errorName(err) !== 'ResourceAlreadyExistsException') {
-        return withAwsErrors('CreateSolutionVersion', req.solutionArn, () => Promise.reject(err));
-      }
+      if (!isAlreadyExists(err))
+        throw awsFailure(err, { operation: 'personalize:CreateSolutionVersion', resource: req.solutionArn });
       return { solutionVersionArn: await this.findSolutionVersion(req.solutionArn, req.name) };
     }
   }
 
-  /** The list has no names: describe the newest versions until one carries ours. */
+  /** List summaries carry no name: describe the versions, newest first, until one carries ours. */
   private async findSolutionVersion(solutionArn: string, name: string): Promise<string> {
-    let nextToken: string | undefined;
-    do {
-      const page = await withAwsErrors('ListSolutionVersions', solutionArn, () =>
-        this.client.send(new ListSolutionVersionsCommand({ solutionArn, nextToken, maxResults: 100 }))
-      );
-      const newestFirst = [...(page.solutionVersions ?? [])].sort((a, b) => (b.creationDateTime?.getTime() ?? 0) - (a.creationDateTime?.getTime() ?? 0));
-      for (const summary of newestFirst) {
-        const arn = summary.solutionVersionArn!;
-        const d = await withAwsErrors('DescribeSolutionVersion', arn, () => this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn })));
-        if (d.solutionVersion?.name === name) return arn;
+    const found = await withAwsErrors('personalize:ListSolutionVersions', solutionArn, async () => {
+      for await (const page of paginateListSolutionVersions({ client: this.client, pageSize: 100 }, { solutionArn })) {
+        for (const summary of newestFirst(page.solutionVersions ?? [])) {
+          const arn = summary.solutionVersionArn;
+          if (!arn) continue;
+          const d = await withAwsErrors('personalize:DescribeSolutionVersion', arn, () =>
+            this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn }))
+          );
+          if (d.solutionVersion?.name === name) return arn;
+        }
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    throw ApplicationFailure.nonRetryable(`solution version "${name}" exists but is not listed under ${solutionArn}`, 'SolutionVersionNotFound');
+      return undefined;
+    });
+    if (found) return found;
+    throw ApplicationFailure.nonRetryable(
+      `a solution version named "${name}" already exists but is not a version of ${solutionArn}; check solutionArn in the pipeline config`,
+      'SolutionVersionNameTaken'
+    );
   }
 
-  async describeSolutionVersion(arn: string): Promise<JobObservation> {
-    const out = await withAwsErrors('DescribeSolutionVersion', arn, () => this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn })));
+  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation> {
+    const out = await withAwsErrors('personalize:DescribeSolutionVersion', solutionVersionArn, () =>
+      this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn }))
+    );
     return { status: out.solutionVersion?.status ?? 'UNKNOWN', reason: out.solutionVersion?.failureReason };
   }
 
-  async stopSolutionVersion(arn: string): Promise<void> {
+  async stopSolutionVersion(solutionVersionArn: string): Promise<void> {
     try {
-      await this.client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn: arn }));
+      await this.client.send(new StopSolutionVersionCreationCommand({ solutionVersionArn }));
     } catch (err) {
-      // A version that already finished cannot be stopped: that is not an error for us.
       const name = errorName(err);
+      // Personalize refuses to stop a version that already finished: nothing left to stop.
       if (name === 'ResourceInUseException' || name === 'InvalidInputException') {
-        const { status } = await this.describeSolutionVersion(arn);
-        if (['ACTIVE', 'CREATE FAILED', 'CREATE STOPPED', 'CREATE STOPPING'].includes(status)) return;
+        const { status } = await this.describeSolutionVersion(solutionVersionArn);
+        if (FINISHED_VERSION.has(normalizePersonalizeStatus(status))) return;
       }
-      await withAwsErrors('StopSolutionVersionCreation', arn, () => Promise.reject(err));
+      throw awsFailure(err, { operation: 'personalize:StopSolutionVersionCreation', resource: solutionVersionArn });
     }
   }
 
-  async getSolutionMetrics(arn: string): Promise<Metrics> {
-    const out = await withAwsErrors('GetSolutionMetrics', arn, () => this.client.send(new GetSolutionMetricsCommand({ solutionVersionArn: arn })));
-    return out.metrics ?? {};
+  /** ResourceInUseException here means the metrics are not ready yet: retryable, like every "busy". */
+  async getSolutionMetrics(solutionVersionArn: string): Promise<Metrics> {
+    const out = await withAwsErrors('personalize:GetSolutionMetrics', solutionVersionArn, () =>
+      this.client.send(new GetSolutionMetricsCommand({ solutionVersionArn }))
+    );
+    return { ...(out.metrics ?? {}) };
   }
 
   async describeCampaign(campaignArn: string): Promise<CampaignState> {
-    const out = await withAwsErrors('DescribeCampaign', campaignArn, () => this.client.send(new DescribeCampaignCommand({ campaignArn })));
+    const out = await withAwsErrors('personalize:DescribeCampaign', campaignArn, () =>
+      this.client.send(new DescribeCampaignCommand({ campaignArn }))
+    );
     const c = out.campaign ?? {};
     const u = c.latestCampaignUpdate;
     return {
       campaignArn,
       status: c.status ?? 'UNKNOWN',
       solutionVersionArn: c.solutionVersionArn ?? null,
+      // Personalize always reports it; 1 is its documented minimum.
       minProvisionedTPS: c.minProvisionedTPS ?? 1,
       campaignConfig: c.campaignConfig as Record<string, unknown> | undefined,
-      latestUpdate: u && { solutionVersionArn: u.solutionVersionArn, status: u.status ?? 'UNKNOWN', failureReason: u.failureReason },
+      latestUpdate: u && {
+        solutionVersionArn: u.solutionVersionArn,
+        status: u.status ?? 'UNKNOWN',
+        failureReason: u.failureReason,
+      },
     };
   }
 
-  async updateCampaign(req: { campaignArn: string; solutionVersionArn: string; minProvisionedTPS: number; campaignConfig?: Record<string, unknown> }): Promise<void> {
-    await withAwsErrors('UpdateCampaign', req.campaignArn, () =>
-      this.client.send(
-        new UpdateCampaignCommand({
-          campaignArn: req.campaignArn,
-          solutionVersionArn: req.solutionVersionArn,
-          minProvisionedTPS: req.minProvisionedTPS,
-          campaignConfig: req.campaignConfig,
-        })
-      )
+  /** Sends the caller's TPS and config as given: the campaign keeps its capacity and exploration settings. */
+  async updateCampaign(req: {
+    campaignArn: string;
+    solutionVersionArn: string;
+    minProvisionedTPS: number;
+    campaignConfig?: Record<string, unknown>;
+  }): Promise<void> {
+    await withAwsErrors(
+      'personalize:UpdateCampaign',
+      req.campaignArn,
+      () =>
+        this.client.send(
+          new UpdateCampaignCommand({
+            campaignArn: req.campaignArn,
+            solutionVersionArn: req.solutionVersionArn,
+            minProvisionedTPS: req.minProvisionedTPS,
+            campaignConfig: req.campaignConfig as CampaignConfig | undefined,
+          })
+        ),
+      `The version deployed was ${req.solutionVersionArn}: it must exist and be ACTIVE`
     );
   }
 }

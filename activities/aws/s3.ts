@@ -1,56 +1,86 @@
-/** The object store on S3 (s3://bucket/key URIs). */
-import { HeadObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+/**
+ * The object store on S3 (s3://bucket/key URIs). Large writes stream through a multipart upload,
+ * so the interactions file never has to fit in memory.
+ */
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import type { ObjectStore } from '../ports';
-import { errorName, withAwsErrors } from './errors';
+import { awsErrorKind, awsFailure, withAwsErrors } from './errors';
 
-export function parseS3Uri(uri: string): { Bucket: string; Key: string } {
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!m) throw new Error(`not an s3:// URI: ${uri}`);
+export interface S3Location {
+  Bucket: string;
+  Key: string;
+}
+
+export function parseS3Uri(uri: string): S3Location {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!m) throw new TypeError(`not an s3://bucket/key URI: ${uri}`);
   return { Bucket: m[1]!, Key: m[2]! };
 }
 
-async function collect(body: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<string | Uint8Array>) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c));
-  return Buffer.concat(chunks);
+function contentTypeOf(key: string): string {
+  if (key.endsWith('.csv')) return 'text/csv';
+  if (key.endsWith('.json')) return 'application/json';
+  return 'application/octet-stream';
 }
+
+/** Uploads go in parts of this size, this many at a time: ~20 MB of memory whatever the file's size. */
+const PART_SIZE = 5 * 1024 * 1024;
+const QUEUE_SIZE = 4;
 
 export class S3ObjectStore implements ObjectStore {
   constructor(private readonly client: S3Client) {}
 
   async getText(uri: string): Promise<string | null> {
+    const location = parseS3Uri(uri);
     try {
-      const out = await this.client.send(new GetObjectCommand(parseS3Uri(uri)));
+      const out = await this.client.send(new GetObjectCommand(location));
       return (await out.Body?.transformToString('utf-8')) ?? '';
     } catch (err) {
-      if (errorName(err) === 'NoSuchKey' || errorName(err) === 'NotFound') return null;
-      return withAwsErrors('GetObject', uri, () => Promise.reject(err));
+      // A missing key is an answer here, but a missing bucket is a config error.
+      if (awsErrorKind(err) === 'not-found' && (err as Error).name !== 'NoSuchBucket') return null;
+      throw awsFailure(err, { operation: 's3:GetObject', resource: uri });
     }
   }
 
   async putText(uri: string, body: string): Promise<void> {
-    await withAwsErrors('PutObject', uri, () => this.client.send(new PutObjectCommand({ ...parseS3Uri(uri), Body: body, ContentType: 'application/json' })));
+    const location = parseS3Uri(uri);
+    await withAwsErrors('s3:PutObject', uri, () =>
+      this.client.send(new PutObjectCommand({ ...location, Body: body, ContentType: contentTypeOf(location.Key) }))
+    );
   }
 
   async openRead(uri: string): Promise<NodeJS.ReadableStream> {
-    const out = await withAwsErrors('GetObject', uri, () => this.client.send(new GetObjectCommand(parseS3Uri(uri))));
+    const location = parseS3Uri(uri);
+    const out = await withAwsErrors('s3:GetObject', uri, () => this.client.send(new GetObjectCommand(location)));
+    if (!out.Body) return Readable.from([]);
     return out.Body as Readable;
   }
 
-  /** Buffers the body: interactions files stay well under PutObject's 5 GB single-part limit in practice. */
+  /** Streams the body: one PutObject when it fits in a part, a multipart upload otherwise. */
   async write(uri: string, body: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): Promise<void> {
-    const data = await collect(body);
-    await withAwsErrors('PutObject', uri, () => this.client.send(new PutObjectCommand({ ...parseS3Uri(uri), Body: data, ContentType: 'text/csv' })));
+    const location = parseS3Uri(uri);
+    const stream = body instanceof Readable ? body : Readable.from(body as AsyncIterable<string | Uint8Array>);
+    const upload = new Upload({
+      client: this.client,
+      params: { ...location, Body: stream, ContentType: contentTypeOf(location.Key) },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+      leavePartsOnError: false,
+    });
+    await withAwsErrors('s3:PutObject', uri, () => upload.done());
   }
 
   async exists(uri: string): Promise<boolean> {
+    const location = parseS3Uri(uri);
     try {
-      await this.client.send(new HeadObjectCommand(parseS3Uri(uri)));
+      await this.client.send(new HeadObjectCommand(location));
       return true;
     } catch (err) {
-      if (errorName(err) === 'NotFound' || errorName(err) === 'NoSuchKey') return false;
-      return withAwsErrors('HeadObject', uri, () => Promise.reject(err));
+      // HEAD has no body, so a missing bucket and a missing key both come back as a bare 404.
+      if (awsErrorKind(err) === 'not-found') return false;
+      throw awsFailure(err, { operation: 's3:HeadObject', resource: uri });
     }
   }
 }

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import { ApplicationFailure } from '@temporalio/common';
 import { PersonalizeRecommender } from '../../activities/aws/personalize';
-import { mapImportJobStatus, mapSolutionVersionStatus } from '../../common/job-status';
+import { mapCampaignUpdateStatus, mapImportJobStatus, mapSolutionVersionStatus } from '../../common/job-status';
 
 const A = 'arn:aws:personalize:us-east-1:123456789012';
 const DATASET = `${A}:dataset/shop/INTERACTIONS`;
@@ -33,15 +33,25 @@ const meta = { $metadata: {} };
 beforeEach(() => mock.reset());
 
 async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   return err as ApplicationFailure;
 }
 
 describe('dataset import', () => {
   test('CreateDatasetImportJob gets the exact parameters', async () => {
-    mock.on(CreateDatasetImportJobCommand).resolves({ datasetImportJobArn: `${A}:dataset-import-job/shop-20261123-import` });
-    const out = await recommender.startImport({ jobName: 'shop-20261123-import', datasetArn: DATASET, dataLocation: 's3://b/work/runs/2026-11-23/interactions.csv', importMode: 'INCREMENTAL' });
+    mock
+      .on(CreateDatasetImportJobCommand)
+      .resolves({ datasetImportJobArn: `${A}:dataset-import-job/shop-20261123-import` });
+    const out = await recommender.startImport({
+      jobName: 'shop-20261123-import',
+      datasetArn: DATASET,
+      dataLocation: 's3://b/work/runs/2026-11-23/interactions.csv',
+      importMode: 'INCREMENTAL',
+    });
     expect(out.jobArn).toBe(`${A}:dataset-import-job/shop-20261123-import`);
     expect(mock.commandCalls(CreateDatasetImportJobCommand)[0]!.args[0].input).toEqual({
       jobName: 'shop-20261123-import',
@@ -54,28 +64,100 @@ describe('dataset import', () => {
 
   test('ResourceAlreadyExists adopts the job of that name (across list pages)', async () => {
     mock.on(CreateDatasetImportJobCommand).rejects(new ResourceAlreadyExistsException({ message: 'exists', ...meta }));
-    mock
-      .on(ListDatasetImportJobsCommand)
-      .resolvesOnce({ datasetImportJobs: [{ jobName: 'other', datasetImportJobArn: `${A}:dataset-import-job/other` }], nextToken: 't2' })
-      .resolvesOnce({ datasetImportJobs: [{ jobName: 'shop-20261123-import', datasetImportJobArn: `${A}:dataset-import-job/shop-20261123-import` }] });
-    const out = await recommender.startImport({ jobName: 'shop-20261123-import', datasetArn: DATASET, dataLocation: 's3://b/x.csv', importMode: 'FULL' });
+    const pages = [
+      {
+        datasetImportJobs: [{ jobName: 'other', datasetImportJobArn: `${A}:dataset-import-job/other` }],
+        nextToken: 't2',
+      },
+      {
+        datasetImportJobs: [
+          { jobName: 'shop-20261123-import', datasetImportJobArn: `${A}:dataset-import-job/shop-20261123-import` },
+        ],
+      },
+    ];
+    // The SDK paginator reuses one input object: record a copy of each request as it is sent.
+    const requests: unknown[] = [];
+    mock.on(ListDatasetImportJobsCommand).callsFake((input: object) => (requests.push({ ...input }), pages.shift()));
+    const out = await recommender.startImport({
+      jobName: 'shop-20261123-import',
+      datasetArn: DATASET,
+      dataLocation: 's3://b/x.csv',
+      importMode: 'FULL',
+    });
     expect(out.jobArn).toBe(`${A}:dataset-import-job/shop-20261123-import`);
-    expect(mock.commandCalls(ListDatasetImportJobsCommand)[1]!.args[0].input).toMatchObject({ datasetArn: DATASET, nextToken: 't2' });
+    expect(requests).toEqual([
+      { datasetArn: DATASET, maxResults: 100 },
+      { datasetArn: DATASET, maxResults: 100, nextToken: 't2' },
+    ]);
   });
 
-  test.each(['CREATE PENDING', 'CREATE IN_PROGRESS', 'ACTIVE', 'CREATE FAILED'])('status %s is reported as is and maps', async (status) => {
-    mock.on(DescribeDatasetImportJobCommand).resolves({ datasetImportJob: { status, failureReason: status === 'CREATE FAILED' ? 'bad header' : undefined } });
-    const obs = await recommender.describeImport(`${A}:dataset-import-job/j`);
-    expect(obs.status).toBe(status);
-    expect(mapImportJobStatus(obs).state).toBe(status === 'ACTIVE' ? 'succeeded' : status === 'CREATE FAILED' ? 'failed' : 'pending');
+  test('an import job name taken on another dataset is a non-retryable failure saying so', async () => {
+    mock.on(CreateDatasetImportJobCommand).rejects(new ResourceAlreadyExistsException({ message: 'exists', ...meta }));
+    mock
+      .on(ListDatasetImportJobsCommand)
+      .resolves({ datasetImportJobs: [{ jobName: 'other', datasetImportJobArn: `${A}:dataset-import-job/other` }] });
+    const f = await failure(
+      recommender.startImport({
+        jobName: 'shop-20261123-import',
+        datasetArn: DATASET,
+        dataLocation: 's3://b/x.csv',
+        importMode: 'FULL',
+      })
+    );
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('ImportJobNameTaken');
+    expect(f.message).toContain(DATASET);
   });
+
+  test('access denied on the import names the permission and the role to pass', async () => {
+    mock
+      .on(CreateDatasetImportJobCommand)
+      .rejects(
+        Object.assign(new Error('not authorized'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        })
+      );
+    const f = await failure(
+      recommender.startImport({ jobName: 'j', datasetArn: DATASET, dataLocation: 's3://b/x.csv', importMode: 'FULL' })
+    );
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain(
+      `the worker's role needs personalize:CreateDatasetImportJob on ${DATASET} and iam:PassRole`
+    );
+    expect(f.message).toContain(ROLE);
+  });
+
+  test.each(['CREATE PENDING', 'CREATE IN_PROGRESS', 'ACTIVE', 'CREATE FAILED'])(
+    'status %s is reported as is and maps',
+    async (status) => {
+      mock
+        .on(DescribeDatasetImportJobCommand)
+        .resolves({
+          datasetImportJob: { status, failureReason: status === 'CREATE FAILED' ? 'bad header' : undefined },
+        });
+      const obs = await recommender.describeImport(`${A}:dataset-import-job/j`);
+      expect(obs.status).toBe(status);
+      expect(mapImportJobStatus(obs).state).toBe(
+        status === 'ACTIVE' ? 'succeeded' : status === 'CREATE FAILED' ? 'failed' : 'pending'
+      );
+    }
+  );
 });
 
 describe('training', () => {
   test('CreateSolutionVersion with name and training mode', async () => {
     mock.on(CreateSolutionVersionCommand).resolves({ solutionVersionArn: `${SOLUTION}/aaaa0001` });
-    await recommender.startSolutionVersion({ name: 'shop-20261123-train', solutionArn: SOLUTION, trainingMode: 'UPDATE' });
-    expect(mock.commandCalls(CreateSolutionVersionCommand)[0]!.args[0].input).toEqual({ solutionArn: SOLUTION, name: 'shop-20261123-train', trainingMode: 'UPDATE' });
+    await recommender.startSolutionVersion({
+      name: 'shop-20261123-train',
+      solutionArn: SOLUTION,
+      trainingMode: 'UPDATE',
+    });
+    expect(mock.commandCalls(CreateSolutionVersionCommand)[0]!.args[0].input).toEqual({
+      solutionArn: SOLUTION,
+      name: 'shop-20261123-train',
+      trainingMode: 'UPDATE',
+    });
   });
 
   test('ResourceAlreadyExists adopts the version of that name (describing the newest first)', async () => {
@@ -86,11 +168,75 @@ describe('training', () => {
         { solutionVersionArn: `${SOLUTION}/new00002`, creationDateTime: new Date('2026-11-24') },
       ],
     });
-    mock.on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/new00002` }).resolves({ solutionVersion: { name: 'shop-20261123-train' } });
-    mock.on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/old00001` }).resolves({ solutionVersion: { name: 'shop-20261101-train' } });
-    const out = await recommender.startSolutionVersion({ name: 'shop-20261123-train', solutionArn: SOLUTION, trainingMode: 'FULL' });
+    mock
+      .on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/new00002` })
+      .resolves({ solutionVersion: { name: 'shop-20261123-train' } });
+    mock
+      .on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/old00001` })
+      .resolves({ solutionVersion: { name: 'shop-20261101-train' } });
+    const out = await recommender.startSolutionVersion({
+      name: 'shop-20261123-train',
+      solutionArn: SOLUTION,
+      trainingMode: 'FULL',
+    });
     expect(out.solutionVersionArn).toBe(`${SOLUTION}/new00002`);
     expect(mock.commandCalls(DescribeSolutionVersionCommand)).toHaveLength(1);
+  });
+
+  test('adoption finds the version by name on the second list page', async () => {
+    mock.on(CreateSolutionVersionCommand).rejects(new ResourceAlreadyExistsException({ message: 'exists', ...meta }));
+    const pages = [
+      {
+        solutionVersions: [{ solutionVersionArn: `${SOLUTION}/p1v00001`, creationDateTime: new Date('2026-11-20') }],
+        nextToken: 'page-2',
+      },
+      { solutionVersions: [{ solutionVersionArn: `${SOLUTION}/p2v00002`, creationDateTime: new Date('2026-11-19') }] },
+    ];
+    const requests: unknown[] = [];
+    mock.on(ListSolutionVersionsCommand).callsFake((input: object) => (requests.push({ ...input }), pages.shift()));
+    mock
+      .on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/p1v00001` })
+      .resolves({ solutionVersion: { name: 'shop-20261120-train' } });
+    mock
+      .on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/p2v00002` })
+      .resolves({ solutionVersion: { name: 'shop-20261123-train' } });
+    const out = await recommender.startSolutionVersion({
+      name: 'shop-20261123-train',
+      solutionArn: SOLUTION,
+      trainingMode: 'FULL',
+    });
+    expect(out.solutionVersionArn).toBe(`${SOLUTION}/p2v00002`);
+    expect(requests).toEqual([
+      { solutionArn: SOLUTION, maxResults: 100 },
+      { solutionArn: SOLUTION, maxResults: 100, nextToken: 'page-2' },
+    ]);
+    expect(mock.commandCalls(DescribeSolutionVersionCommand).map((c) => c.args[0].input.solutionVersionArn)).toEqual([
+      `${SOLUTION}/p1v00001`,
+      `${SOLUTION}/p2v00002`,
+    ]);
+  });
+
+  test('a version name not found under the solution is a non-retryable failure', async () => {
+    mock.on(CreateSolutionVersionCommand).rejects(new ResourceAlreadyExistsException({ message: 'exists', ...meta }));
+    mock.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
+    const f = await failure(
+      recommender.startSolutionVersion({ name: 'n', solutionArn: SOLUTION, trainingMode: 'FULL' })
+    );
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('SolutionVersionNameTaken');
+  });
+
+  test('DescribeSolutionVersion gets the ARN and reports the failure reason', async () => {
+    mock
+      .on(DescribeSolutionVersionCommand)
+      .resolves({ solutionVersion: { status: 'CREATE FAILED', failureReason: 'not enough interactions' } });
+    expect(await recommender.describeSolutionVersion(`${SOLUTION}/x`)).toEqual({
+      status: 'CREATE FAILED',
+      reason: 'not enough interactions',
+    });
+    expect(mock.commandCalls(DescribeSolutionVersionCommand)[0]!.args[0].input).toEqual({
+      solutionVersionArn: `${SOLUTION}/x`,
+    });
   });
 
   test.each([
@@ -106,38 +252,123 @@ describe('training', () => {
   });
 
   test('stopping a version that already finished is not an error', async () => {
-    mock.on(StopSolutionVersionCreationCommand).rejects(new ResourceInUseException({ message: 'not in progress', ...meta }));
+    mock
+      .on(StopSolutionVersionCreationCommand)
+      .rejects(new ResourceInUseException({ message: 'not in progress', ...meta }));
     mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { status: 'ACTIVE' } });
     await expect(recommender.stopSolutionVersion(`${SOLUTION}/x`)).resolves.toBeUndefined();
+  });
+
+  test.each(['ACTIVE', 'CREATE FAILED', 'CREATE_STOPPED', 'CREATE STOPPING'])(
+    'InvalidInput on a version already %s is not an error',
+    async (status) => {
+      mock
+        .on(StopSolutionVersionCreationCommand)
+        .rejects(new InvalidInputException({ message: 'cannot stop', ...meta }));
+      mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { status } });
+      await expect(recommender.stopSolutionVersion(`${SOLUTION}/x`)).resolves.toBeUndefined();
+    }
+  );
+
+  test('ResourceInUse on a version still running stays a (retryable) failure', async () => {
+    mock.on(StopSolutionVersionCreationCommand).rejects(new ResourceInUseException({ message: 'busy', ...meta }));
+    mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { status: 'CREATE IN_PROGRESS' } });
+    const f = await failure(recommender.stopSolutionVersion(`${SOLUTION}/x`));
+    expect(f.nonRetryable).toBe(false);
+    expect(f.type).toBe('ResourceInUseException');
+  });
+
+  test('metrics not ready yet (ResourceInUse) are retryable', async () => {
+    mock.on(GetSolutionMetricsCommand).rejects(new ResourceInUseException({ message: 'still training', ...meta }));
+    const f = await failure(recommender.getSolutionMetrics(`${SOLUTION}/x`));
+    expect(f.nonRetryable).toBe(false);
+    expect(f.message).toContain(`${SOLUTION}/x`);
   });
 
   test('stopping a running version calls StopSolutionVersionCreation', async () => {
     mock.on(StopSolutionVersionCreationCommand).resolves({});
     await recommender.stopSolutionVersion(`${SOLUTION}/x`);
-    expect(mock.commandCalls(StopSolutionVersionCreationCommand)[0]!.args[0].input).toEqual({ solutionVersionArn: `${SOLUTION}/x` });
+    expect(mock.commandCalls(StopSolutionVersionCreationCommand)[0]!.args[0].input).toEqual({
+      solutionVersionArn: `${SOLUTION}/x`,
+    });
   });
 
   test('metrics of a version', async () => {
-    mock.on(GetSolutionMetricsCommand).resolves({ metrics: { normalized_discounted_cumulative_gain_at_10: 0.31, coverage: 0.2 } });
-    expect(await recommender.getSolutionMetrics(`${SOLUTION}/x`)).toEqual({ normalized_discounted_cumulative_gain_at_10: 0.31, coverage: 0.2 });
+    mock
+      .on(GetSolutionMetricsCommand)
+      .resolves({ metrics: { normalized_discounted_cumulative_gain_at_10: 0.31, coverage: 0.2 } });
+    expect(await recommender.getSolutionMetrics(`${SOLUTION}/x`)).toEqual({
+      normalized_discounted_cumulative_gain_at_10: 0.31,
+      coverage: 0.2,
+    });
+    expect(mock.commandCalls(GetSolutionMetricsCommand)[0]!.args[0].input).toEqual({
+      solutionVersionArn: `${SOLUTION}/x`,
+    });
+  });
+
+  test('metrics on a solution ARN: not found, with the likely mix-up named', async () => {
+    mock.on(GetSolutionMetricsCommand).rejects(new ResourceNotFoundException({ message: 'no such version', ...meta }));
+    const f = await failure(recommender.getSolutionMetrics(SOLUTION));
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain(SOLUTION);
+    expect(f.message).toMatch(/a solution ARN where a solution version ARN is expected\?/);
   });
 });
 
 describe('campaign', () => {
   test('describe reads latestCampaignUpdate, not only the campaign status', async () => {
     mock.on(DescribeCampaignCommand).resolves({
-      campaign: { status: 'ACTIVE', solutionVersionArn: `${SOLUTION}/old`, minProvisionedTPS: 12, latestCampaignUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS' } },
+      campaign: {
+        status: 'ACTIVE',
+        solutionVersionArn: `${SOLUTION}/old`,
+        minProvisionedTPS: 12,
+        latestCampaignUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS' },
+      },
     });
-    expect(await recommender.describeCampaign(CAMPAIGN)).toMatchObject({
+    expect(await recommender.describeCampaign(CAMPAIGN)).toEqual({
+      campaignArn: CAMPAIGN,
       status: 'ACTIVE',
+      solutionVersionArn: `${SOLUTION}/old`,
       minProvisionedTPS: 12,
-      latestUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS' },
+      campaignConfig: undefined,
+      latestUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS', failureReason: undefined },
     });
+    expect(mock.commandCalls(DescribeCampaignCommand)[0]!.args[0].input).toEqual({ campaignArn: CAMPAIGN });
+  });
+
+  test.each([
+    ['CREATE PENDING', `${SOLUTION}/new`, 'pending'],
+    ['CREATE IN_PROGRESS', `${SOLUTION}/new`, 'pending'],
+    ['ACTIVE', `${SOLUTION}/new`, 'succeeded'],
+    ['CREATE FAILED', `${SOLUTION}/new`, 'failed'],
+    ['DELETE PENDING', `${SOLUTION}/new`, 'failed'],
+    ['ACTIVE', `${SOLUTION}/someone-else`, 'failed'],
+  ])('latest update %s of %s → %s', async (status, solutionVersionArn, state) => {
+    mock.on(DescribeCampaignCommand).resolves({
+      campaign: {
+        status: 'ACTIVE',
+        minProvisionedTPS: 3,
+        latestCampaignUpdate: {
+          solutionVersionArn,
+          status,
+          failureReason: status === 'CREATE FAILED' ? 'capacity' : undefined,
+        },
+      },
+    });
+    const c = await recommender.describeCampaign(CAMPAIGN);
+    expect(
+      mapCampaignUpdateStatus({ ...c.latestUpdate!, reason: c.latestUpdate!.failureReason }, `${SOLUTION}/new`).state
+    ).toBe(state);
   });
 
   test('UpdateCampaign keeps the given TPS and config (never forces 1)', async () => {
     mock.on(UpdateCampaignCommand).resolves({ campaignArn: CAMPAIGN });
-    await recommender.updateCampaign({ campaignArn: CAMPAIGN, solutionVersionArn: `${SOLUTION}/new`, minProvisionedTPS: 12, campaignConfig: { itemExplorationConfig: { explorationWeight: '0.3' } } });
+    await recommender.updateCampaign({
+      campaignArn: CAMPAIGN,
+      solutionVersionArn: `${SOLUTION}/new`,
+      minProvisionedTPS: 12,
+      campaignConfig: { itemExplorationConfig: { explorationWeight: '0.3' } },
+    });
     expect(mock.commandCalls(UpdateCampaignCommand)[0]!.args[0].input).toEqual({
       campaignArn: CAMPAIGN,
       solutionVersionArn: `${SOLUTION}/new`,
@@ -148,12 +379,49 @@ describe('campaign', () => {
 });
 
 describe('error classes', () => {
+  test.each([
+    ['ThrottlingException', 400],
+    ['TooManyRequestsException', 400],
+    ['LimitExceededException', 400],
+    ['Unnamed', 429],
+  ])('%s (HTTP %s) on CreateSolutionVersion is retryable', async (name, httpStatusCode) => {
+    mock
+      .on(CreateSolutionVersionCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name, $metadata: { httpStatusCode } }));
+    const f = await failure(
+      recommender.startSolutionVersion({ name: 'n', solutionArn: SOLUTION, trainingMode: 'FULL' })
+    );
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  test('UpdateCampaign while an update is in progress is retryable', async () => {
+    mock.on(UpdateCampaignCommand).rejects(new ResourceInUseException({ message: 'update in progress', ...meta }));
+    const f = await failure(
+      recommender.updateCampaign({ campaignArn: CAMPAIGN, solutionVersionArn: `${SOLUTION}/x`, minProvisionedTPS: 7 })
+    );
+    expect(f.nonRetryable).toBe(false);
+    expect(f.type).toBe('ResourceInUseException');
+    expect(f.message).toContain(CAMPAIGN);
+  });
+
   test('throttling and busy are retryable', async () => {
     mock.on(CreateSolutionVersionCommand).rejects(new LimitExceededException({ message: 'Rate exceeded', ...meta }));
-    const f = await failure(recommender.startSolutionVersion({ name: 'n', solutionArn: SOLUTION, trainingMode: 'FULL' }));
+    const f = await failure(
+      recommender.startSolutionVersion({ name: 'n', solutionArn: SOLUTION, trainingMode: 'FULL' })
+    );
     expect(f.nonRetryable).toBe(false);
     mock.on(UpdateCampaignCommand).rejects(new ResourceInUseException({ message: 'update in progress', ...meta }));
-    expect((await failure(recommender.updateCampaign({ campaignArn: CAMPAIGN, solutionVersionArn: `${SOLUTION}/x`, minProvisionedTPS: 1 }))).nonRetryable).toBe(false);
+    expect(
+      (
+        await failure(
+          recommender.updateCampaign({
+            campaignArn: CAMPAIGN,
+            solutionVersionArn: `${SOLUTION}/x`,
+            minProvisionedTPS: 1,
+          })
+        )
+      ).nonRetryable
+    ).toBe(false);
   });
 
   test('not found is non-retryable and names the resource and the fix', async () => {
@@ -162,26 +430,46 @@ describe('error classes', () => {
     expect(f.nonRetryable).toBe(true);
     expect(f.type).toBe('ResourceNotFoundException');
     expect(f.message).toContain(CAMPAIGN);
-    expect(f.message).toMatch(/check the ARN/);
+    expect(f.message).toMatch(/check campaignArn in the pipeline config/);
   });
 
   test('invalid input is non-retryable', async () => {
-    mock.on(CreateDatasetImportJobCommand).rejects(new InvalidInputException({ message: 'INCREMENTAL needs a bulk import', ...meta }));
-    const f = await failure(recommender.startImport({ jobName: 'j', datasetArn: DATASET, dataLocation: 's3://b/x.csv', importMode: 'INCREMENTAL' }));
+    mock
+      .on(CreateDatasetImportJobCommand)
+      .rejects(new InvalidInputException({ message: 'INCREMENTAL needs a bulk import', ...meta }));
+    const f = await failure(
+      recommender.startImport({
+        jobName: 'j',
+        datasetArn: DATASET,
+        dataLocation: 's3://b/x.csv',
+        importMode: 'INCREMENTAL',
+      })
+    );
     expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('InvalidInputException');
     expect(f.message).toMatch(/INCREMENTAL needs a bulk import/);
+    expect(f.message).toContain(DATASET);
   });
 
   test('access denied is non-retryable and says which permission', async () => {
-    const denied = Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    const denied = Object.assign(new Error('User is not authorized'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
     mock.on(GetSolutionMetricsCommand).rejects(denied);
     const f = await failure(recommender.getSolutionMetrics(`${SOLUTION}/x`));
     expect(f.nonRetryable).toBe(true);
-    expect(f.message).toMatch(/GetSolutionMetrics .* was denied; the worker's role needs permission/);
+    expect(f.message).toContain(
+      `personalize:GetSolutionMetrics on ${SOLUTION}/x was denied: the worker's role needs personalize:GetSolutionMetrics on ${SOLUTION}/x`
+    );
   });
 
   test('5xx is retryable', async () => {
-    const server = Object.assign(new Error('internal'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+    const server = Object.assign(new Error('internal'), {
+      name: 'InternalServerError',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 500 },
+    });
     mock.on(DescribeSolutionVersionCommand).rejects(server);
     expect((await failure(recommender.describeSolutionVersion(`${SOLUTION}/x`))).nonRetryable).toBe(false);
   });

@@ -125,15 +125,33 @@ test('backfill starts one run per date, each with its own logical date', async (
   expect(dates).toEqual(expect.arrayContaining(['2026-11-10', '2026-11-11']));
 }, 90_000);
 
-test('pause holds the schedule, and a later apply keeps an operator’s pause', async () => {
-  expect((await cli('schedule', 'pause', '--note', 'incident 42')).code).toBe(EXIT.ok);
+test('pause stops new runs; unpause lets them start again; a later apply keeps an operator’s pause', async () => {
   const handle = env.client.schedule.getHandle(retrainScheduleId('shop'));
+  expect((await cli('schedule', 'pause', '--note', 'incident 42')).code).toBe(EXIT.ok);
   expect((await handle.describe()).state).toMatchObject({ paused: true, note: 'incident 42' });
-  await cli('schedule', 'apply');
-  expect((await handle.describe()).state.paused).toBe(true);
+  // Make the paused schedule due every second; the daily calendar comes back with the next apply.
+  await handle.update((prev) => ({ ...prev, spec: { intervals: [{ every: '1s' }] } }));
+  const before = (await scheduledRuns()).length;
+  await new Promise((r) => setTimeout(r, 4000));
+  expect((await scheduledRuns()).length).toBe(before);
+  expect((await cli('schedule', 'describe')).out).toMatch(/PAUSED \(incident 42\)/);
+
+  // The control: the same schedule, unpaused, starts a run within seconds.
+  expect((await cli('schedule', 'unpause')).code).toBe(EXIT.ok);
+  await waitFor(scheduledRuns, (r) => r.length > before, 15_000);
+  expect((await scheduledRuns()).length).toBeGreaterThan(before);
+
+  expect((await cli('schedule', 'pause')).code).toBe(EXIT.ok);
+  expect((await cli('schedule', 'apply')).out).toContain('updated');
+  const d = await handle.describe();
+  expect(d.state.paused).toBe(true);
+  expect(d.spec.intervals ?? []).toHaveLength(0);
+  expect(d.spec.calendars![0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }] });
   expect((await cli('schedule', 'unpause')).code).toBe(EXIT.ok);
   expect((await handle.describe()).state.paused).toBe(false);
-});
+  // Let the runs it started finish before the ad hoc runs below.
+  await waitFor(scheduledRuns, (r) => r.every((x) => x.status !== 'RUNNING'), 30_000);
+}, 60_000);
 
 test('two ad hoc runs of one pipeline: the second is refused with exit code 3, naming the first', async () => {
   const first = await cli('run', 'shop', '--run-date', '2026-11-20', '--no-wait');
@@ -141,8 +159,17 @@ test('two ad hoc runs of one pipeline: the second is refused with exit code 3, n
   const second = await cli('run', 'shop', '--run-date', '2026-11-21', '--no-wait');
   expect(second.code).toBe(EXIT.conflict);
   expect(second.err).toMatch(/pipeline "shop" already has a run going: retrain-shop/);
-  const result = (await env.client.workflow.getHandle('retrain-shop').result()) as RetrainResult;
-  expect(result.runDate).toBe('2026-11-20');
+  // With no id, status and watch find the pipeline's run that is going.
+  const status = await cli('status', '--pipeline', 'shop');
+  expect(status.code).toBe(EXIT.ok);
+  expect(status.out).toMatch(/^retrain-shop: \w+/);
+  expect(status.out).toContain('run date 2026-11-20');
+  const watched = await cli('watch');
+  expect(watched.code).toBe(EXIT.ok);
+  expect(watched.out).toMatch(/Run shop-2026-11-20: SUCCEEDED/);
+  expect(watched.out).toMatch(/^ {2}TRAIN/m);
+  const runs = await cli('runs', '--pipeline', 'shop', '--limit', '3');
+  expect(runs.out.split('\n')[0]).toMatch(/COMPLETED\s+retrain-shop {2}SUCCEEDED 2026-11-20/);
   // Once it is done, the next ad hoc run starts.
   const third = await cli('run', 'shop', '--run-date', '2026-11-21', '--force');
   expect(third.code).toBe(EXIT.ok);

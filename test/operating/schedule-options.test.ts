@@ -114,8 +114,8 @@ test('watch: a terminal gets one redrawn line per phase; a pipe gets one line pe
   expect(pipe.text).not.toContain('\r');
 });
 
-test('every client command in docs/operating.md exists with the options it is given', () => {
-  const docs = fs.readFileSync(path.resolve(__dirname, '../../docs/operating.md'), 'utf8');
+test('every client command in the README exists with the options it is given', () => {
+  const docs = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
   const lines = docs.split('\n').filter((l) => /^\s*(TEMPORAL_ADDRESS=\S+ )?npm run cli -- /.test(l));
   expect(lines.length).toBeGreaterThanOrEqual(8);
   for (const line of lines) {

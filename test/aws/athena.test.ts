@@ -8,10 +8,10 @@ import {
   TooManyRequestsException,
   type QueryExecutionState,
 } from '@aws-sdk/client-athena';
-import { ApplicationFailure } from '@temporalio/common';
 import { AthenaWarehouse, athenaToken, resultFile } from '../../activities/aws/athena';
 import type { InteractionsQueryRequest } from '../../activities/ports';
 import { mapQueryState } from '../../common/job-status';
+import { failure } from '../helpers/failures';
 
 const meta = { $metadata: {} };
 const athena = mockClient(AthenaClient);
@@ -34,14 +34,6 @@ beforeEach(() => {
   built.length = 0;
 });
 
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('StartQueryExecution', () => {
   test('sends the built SQL, the token, database, catalog, workgroup and output prefix', async () => {

@@ -11,6 +11,7 @@ import {
   type SlackMessage,
 } from '../../activities/notify';
 import type { Notifier, RunNotification } from '../../activities/ports';
+import { failure } from '../helpers/failures';
 
 const note: RunNotification = {
   pipeline: 'shop',
@@ -48,14 +49,6 @@ async function receiver(status = 200): Promise<{ url: string; received: Received
   };
 }
 
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('WebhookNotifier', () => {
   test('POSTs Slack-compatible JSON: text, and blocks with pipeline, outcome, reason, run date and link', async () => {

@@ -17,9 +17,9 @@ import {
   StopSolutionVersionCreationCommand,
   UpdateCampaignCommand,
 } from '@aws-sdk/client-personalize';
-import { ApplicationFailure } from '@temporalio/common';
 import { PersonalizeRecommender } from '../../activities/aws/personalize';
 import { mapCampaignUpdateStatus, mapImportJobStatus, mapSolutionVersionStatus } from '../../common/job-status';
+import { failure } from '../helpers/failures';
 
 const A = 'arn:aws:personalize:us-east-1:123456789012';
 const DATASET = `${A}:dataset/shop/INTERACTIONS`;
@@ -32,14 +32,6 @@ const meta = { $metadata: {} };
 
 beforeEach(() => mock.reset());
 
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('dataset import', () => {
   test('CreateDatasetImportJob gets the exact parameters', async () => {

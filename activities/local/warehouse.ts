@@ -53,18 +53,11 @@ export type DuckDbWarehouseOptions = {
   spec: InteractionsSource;
   /** A RUNNING job whose heartbeat is older than this is taken to be orphaned (default 30 s). */
   staleAfterMs?: number;
-} & (
-  | {
-      /** The local data directory: relative event prefixes resolve against it; job states live in it. */
-      dataDir: string;
-      /** The JSON file holding the query jobs; default `<dataDir>/.warehouse/queries.json`. */
-      statePath?: string;
-    }
-  | {
-      /** @deprecated Pass `dataDir` (and `statePath`); jobs then live in `<stateDir>/queries.json`. */
-      stateDir: string;
-    }
-);
+  /** The local data directory: relative event prefixes resolve against it; job states live in it. */
+  dataDir: string;
+  /** The JSON file holding the query jobs; default `<dataDir>/.warehouse/queries.json`. */
+  statePath?: string;
+};
 
 const HEARTBEAT_MS = 5_000;
 /** Finished jobs kept in the state file (a year of daily runs for a couple of pipelines). */
@@ -84,16 +77,12 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly running = new Map<string, Promise<void>>();
   private readonly runnerId = randomUUID();
   private readonly statePath: string;
-  private readonly dataDir: string | undefined;
+  private readonly dataDir: string;
   private readonly staleAfterMs: number;
 
   constructor(private readonly opts: DuckDbWarehouseOptions) {
-    if ('dataDir' in opts) {
-      this.dataDir = opts.dataDir;
-      this.statePath = opts.statePath ?? path.join(opts.dataDir, '.warehouse', 'queries.json');
-    } else {
-      this.statePath = path.join(opts.stateDir, 'queries.json');
-    }
+    this.dataDir = opts.dataDir;
+    this.statePath = opts.statePath ?? path.join(opts.dataDir, '.warehouse', 'queries.json');
     this.staleAfterMs = opts.staleAfterMs ?? 30_000;
   }
 

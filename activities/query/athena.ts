@@ -68,20 +68,9 @@ function arrivalIn(col: string, fromMs: number | null, toMs: number): string {
  * The query for one run. `req.endpointExportPrefix` is the S3 prefix of this run's endpoint export;
  * it filters only when the spec asks for it and `tables.endpoints` is given.
  */
-export function buildAthenaInteractionsQuery(spec: PinpointSourceSpec, req: AthenaQueryRequest, tables: AthenaTables): string;
-/** @deprecated Pass the request: `buildAthenaInteractionsQuery(spec, req, tables)`. */
-export function buildAthenaInteractionsQuery(spec: PinpointSourceSpec, window: EventWindow, tables: AthenaTables, opts?: { endpointExportPrefix?: string }): string;
-export function buildAthenaInteractionsQuery(
-  spec: PinpointSourceSpec,
-  reqOrWindow: AthenaQueryRequest | EventWindow,
-  tables: AthenaTables,
-  opts: { endpointExportPrefix?: string } = {}
-): string {
-  if ('runDate' in reqOrWindow) {
-    const w = eventWindow(reqOrWindow.runDate, reqOrWindow.lookbackDays, spec.attributionWindowSeconds);
-    return athenaQuery(spec, w, tables, reqOrWindow.endpointExportPrefix);
-  }
-  return athenaQuery(spec, reqOrWindow, tables, opts.endpointExportPrefix);
+export function buildAthenaInteractionsQuery(spec: PinpointSourceSpec, req: AthenaQueryRequest, tables: AthenaTables): string {
+  const w = eventWindow(req.runDate, req.lookbackDays, spec.attributionWindowSeconds);
+  return athenaQuery(spec, w, tables, req.endpointExportPrefix);
 }
 
 function athenaQuery(spec: PinpointSourceSpec, w: EventWindow, tables: AthenaTables, endpointExportPrefix: string | undefined): string {

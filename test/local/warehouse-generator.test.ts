@@ -84,7 +84,7 @@ test('the DuckDB warehouse runs asynchronously, adopts a second start, and count
     scoring: DEFAULT_SCORING_MODEL,
     useEndpointExport: false,
   };
-  const wh = new DuckDbWarehouse({ spec, stateDir: path.join(dir, 'state') });
+  const wh = new DuckDbWarehouse({ spec, dataDir: dir, statePath: path.join(dir, 'state', 'queries.json') });
   const req = { token: 'token-of-the-run-2026-11-23-abcdef', runDate: '2026-11-23', lookbackDays: null, outputPrefix: `file://${dir}/out/` };
   const { queryId } = await wh.startInteractionsQuery(req);
   expect((await wh.startInteractionsQuery(req)).queryId).toBe(queryId);
@@ -98,6 +98,6 @@ test('the DuckDB warehouse runs asynchronously, adopts a second start, and count
   expect(done.malformed).toEqual({ bad_json: 2, bad_timestamp: 2, absurd_timestamp: 2, unreadable_line: 2 });
 
   // A new warehouse on the same state (a restarted worker) sees the finished job, runs nothing again.
-  const restarted = new DuckDbWarehouse({ spec, stateDir: path.join(dir, 'state') });
+  const restarted = new DuckDbWarehouse({ spec, dataDir: dir, statePath: path.join(dir, 'state', 'queries.json') });
   expect((await restarted.describeQuery(queryId)).status).toBe('SUCCEEDED');
 });

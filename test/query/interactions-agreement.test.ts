@@ -15,7 +15,7 @@ import * as zlib from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildAthenaInteractionsQuery, TRINO_FUNCTIONS_USED } from '../../activities/query/athena';
 import { buildDuckDbInteractionsQuery, eventFilesForWindow } from '../../activities/query/duckdb';
-import { eventWindow, hourPartition } from '../../activities/query/window';
+import { hourPartition } from '../../activities/query/window';
 import { DEFAULT_SCORING_MODEL, INTERACTIONS_HEADER, type PinpointSourceSpec } from '../../common/interactions';
 
 /** Trino functions whose DuckDB namesake behaves differently, and the macro standing in for each. */
@@ -185,7 +185,4 @@ test('the Athena query prunes partitions with the Firehose slack and parenthesis
   expect(sql).not.toContain('endpoint_export');
   for (const clause of sql.split('\n').filter((l) => /^\s*AND /.test(l))) expect(clause.trim()).toMatch(/^AND \(.*\)$/);
   expect(sql).toMatch(/\(r\.ts <= g\.ts AND g\.ts <= r\.ts \+ 3600000\)/);
-  // The earlier (window, opts) form builds the same SQL.
-  const w = eventWindow(runDate, 1, WINDOW_S);
-  expect(buildAthenaInteractionsQuery(spec(false), w, { events: 'event' })).toBe(sql);
 });

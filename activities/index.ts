@@ -28,6 +28,8 @@ export interface PipelineRegistry {
 
 export interface ActivityDeps {
   pipelines: PipelineRegistry;
+  /** Called once a run's record is written (metrics). */
+  onRunRecorded?: (result: RetrainResult) => void;
 }
 
 export interface LastRunRecord {
@@ -42,7 +44,7 @@ function lastRunUri(settings: PipelineSettings): string {
   return `${prefix}runs/last-trained.json`;
 }
 
-export function createActivities({ pipelines }: ActivityDeps) {
+export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
   function settingsOf(pipeline: string): PipelineSettings {
     const s = pipelines.settings(pipeline);
     if (!s) {
@@ -157,6 +159,7 @@ export function createActivities({ pipelines }: ActivityDeps) {
         };
         await store.putText(lastRunUri(s), JSON.stringify(last, null, 2));
       }
+      onRunRecorded?.(result);
       return { uri };
     },
 

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type PipelineRegistry } from '../activities';
+import { createActivities, type ActivityDeps, type PipelineRegistry } from '../activities';
 import type { Config } from '../common/config';
 
 export const WORKFLOW_BUNDLE_PATH = process.env.WORKFLOW_BUNDLE_PATH ?? path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
@@ -16,6 +16,8 @@ export interface RetrainWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   registry: PipelineRegistry;
+  /** Called once a run's record is written (metrics). */
+  onRunRecorded?: ActivityDeps['onRunRecorded'];
   /** Extra Worker options (shutdownGraceTime, identity …). */
   worker?: Partial<WorkerOptions>;
 }
@@ -37,7 +39,7 @@ export async function createRetrainWorker(opts: RetrainWorkerOptions): Promise<W
     namespace: opts.namespace ?? opts.config.temporal.namespace ?? 'default',
     taskQueue: opts.config.temporal.taskQueue,
     ...workflowSource(),
-    activities: createActivities({ pipelines: opts.registry }),
+    activities: createActivities({ pipelines: opts.registry, onRunRecorded: opts.onRunRecorded }),
     // Let in-flight activities finish on a deploy instead of failing them (the SDK default is 0).
     shutdownGraceTime: '30s',
     ...opts.worker,

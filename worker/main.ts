@@ -17,7 +17,7 @@ import { temporalTarget } from '../client/temporal-client';
 import { buildRegistry } from './backends';
 import { createRetrainWorker } from './create-worker';
 import { startHealthServer } from './health';
-import { instrumentRegistry, RunMetrics } from './telemetry';
+import { RunMetrics } from './telemetry';
 import { toMs } from '../workflows/duration';
 
 async function main(): Promise<void> {
@@ -51,14 +51,14 @@ async function main(): Promise<void> {
   });
 
   const runMetrics = new RunMetrics();
-  const backends = buildRegistry(config, { phaseSearchAttribute: process.env.PHASE_SEARCH_ATTRIBUTE === '1' });
-  const registry = instrumentRegistry(backends, runMetrics);
+  const registry = buildRegistry(config, { phaseSearchAttribute: process.env.PHASE_SEARCH_ATTRIBUTE === '1' });
   const connection = await NativeConnection.connect(target.connectionOptions);
   const worker = await createRetrainWorker({
     config,
     connection,
     namespace: target.namespace,
     registry,
+    onRunRecorded: (result) => runMetrics.record(result),
     worker: { shutdownGraceTime: toMs(opts.shutdownGrace) },
   });
   const health = Number(opts.healthPort) > 0 ? await startHealthServer(Number(opts.healthPort), () => worker.getState(), runMetrics) : undefined;
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     await worker.run(); // returns after SIGTERM/SIGINT once in-flight work drained
   } finally {
     await health?.close();
-    await backends.close();
+    await registry.close();
     await connection.close();
     log.info('worker stopped');
   }

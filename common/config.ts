@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DeploySchema } from './deploy-config';
 import { DEFAULT_FIELD_MAPPING, DEFAULT_SCORING_MODEL, type InteractionsSource } from './interactions';
 import type { Outcome, PipelineSettings, PollSettings, StageDeadlines } from './types';
 import { TASK_QUEUE } from './types';
@@ -219,6 +220,8 @@ export const ConfigSchema = z.strictObject({
       deployLatency: Duration.default('500ms'),
     })
     .default({ dataDir: '.data', minTraining: 0, deployLatency: '500ms' }),
+  /** How `npm run cdk -- deploy` builds this config's AWS stack (infra/aws); the worker ignores it. */
+  deploy: DeploySchema.optional(),
   pipelines: z
     .array(Pipeline)
     .min(1, { message: 'at least one pipeline' })

@@ -66,7 +66,15 @@ const VALIDATION = new Set([
   'InvalidParameterException',
   'InvalidParameterValueException',
 ]);
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'NotFoundException', 'NoSuchKey', 'NoSuchBucket', 'NotFound']);
+const NOT_FOUND = new Set([
+  'ResourceNotFoundException',
+  'NotFoundException',
+  'NoSuchKey',
+  'NoSuchBucket',
+  'NotFound',
+  'EntityNotFoundException', // Glue
+  'NoSuchEntityException', // IAM
+]);
 const DENIED = new Set([
   'AccessDeniedException',
   'AccessDenied',

@@ -51,6 +51,15 @@ export const DeploySchema = z
     retainData: z.boolean().default(true),
     /** Days after which a run's large work files (query results, interactions files) expire. */
     workFilesExpireDays: z.number().int().min(1).max(3650).default(30),
+    /**
+     * Availability zones of the services' VPC (two, e.g. [eu-west-1a, eu-west-1b]). Without them
+     * the first synthesis with a service enabled looks them up, which needs AWS credentials once
+     * (the answer is cached in cdk.context.json).
+     */
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/))
+      .length(2)
+      .optional(),
     /** Buckets that exist already: used and granted, but neither created nor given a bucket policy. */
     existingBuckets: z.array(z.string().min(3)).default([]),
     firehose: z

@@ -82,6 +82,11 @@ export class PersonalizeOptimizerStack extends Stack {
   readonly buckets = new Map<string, s3.IBucket>();
   private readonly tableLocations = new Map<string, string>();
 
+  /** deploy.availabilityZones spares the lookup (and its credentials) that a VPC otherwise needs. */
+  override get availabilityZones(): string[] {
+    return this.deploy?.availabilityZones ?? super.availabilityZones;
+  }
+
   constructor(scope: Construct, props: PersonalizeOptimizerStackProps) {
     const deploy = props.config.deploy ?? DeploySchema.parse({});
     const pipelines = props.config.pipelines.filter((p) => p.backend === 'aws');

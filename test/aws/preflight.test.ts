@@ -165,12 +165,10 @@ function allGood(): void {
   iam.on(SimulatePrincipalPolicyCommand).callsFake(simulatorOver(everything));
   s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(bucketPolicy) });
   glue.on(GetTableCommand).resolves({ Table: glueTable(pipeline) });
-  sts
-    .on(GetCallerIdentityCommand)
-    .resolves({
-      Arn: 'arn:aws:sts::111122223333:assumed-role/PersonalizeOptimizer-dev-Worker/i-0abc',
-      Account: '111122223333',
-    });
+  sts.on(GetCallerIdentityCommand).resolves({
+    Arn: 'arn:aws:sts::111122223333:assumed-role/PersonalizeOptimizer-dev-Worker/i-0abc',
+    Account: '111122223333',
+  });
 }
 
 beforeEach(() => {

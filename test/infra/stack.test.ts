@@ -463,6 +463,33 @@ describe('stack variants', () => {
     }
   });
 
+  test('deploy.availabilityZones: the VPC uses them, so synthesis needs no lookup', () => {
+    const c = config((y) =>
+      y
+        .replace(
+          'taskQueue: personalize-optimizer',
+          'taskQueue: personalize-optimizer\n  address: shop.a1b2c.tmprl.cloud:7233'
+        )
+        .replace(
+          '    enabled: false                           # true: the worker runs on ECS Fargate',
+          '    enabled: true'
+        )
+        .replace('  # availabilityZones: [us-east-1a, us-east-1b]', '  availabilityZones: [eu-west-1b, eu-west-1c]')
+        .replace(
+          '    # imageUri: 123456789012',
+          '    imageUri: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/po:1.0\n    # x: 1'
+        )
+    );
+    const app = new App();
+    const stack = new PersonalizeOptimizerStack(app, { config: c });
+    const subnets = Object.values(Template.fromStack(stack).findResources('AWS::EC2::Subnet')).map(
+      (r) => (r.Properties as { AvailabilityZone: string }).AvailabilityZone
+    );
+    expect(subnets).toEqual(['eu-west-1b', 'eu-west-1c']);
+    // A lookup the CLI would have to make with credentials shows up as missing context.
+    expect(app.synth().manifest.missing ?? []).toEqual([]);
+  });
+
   test('a variable that looks like a secret is never put into the template as plain text', () => {
     const c = config((y) =>
       y

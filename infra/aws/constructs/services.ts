@@ -44,7 +44,7 @@ export class Services extends Construct {
     super(scope, id);
     const { deploy } = props;
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
+      ...(deploy.availabilityZones ? { availabilityZones: deploy.availabilityZones } : { maxAzs: 2 }),
       natGateways: 0,
       subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
     });

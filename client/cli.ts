@@ -2,7 +2,7 @@
  * The command-line client: `npm run cli -- <command>` (or `tsx client/cli.ts`).
  *
  * Exit codes, for scripts: 0 ok · 1 the run failed or was rejected · 2 usage or config error ·
- * 3 conflict (a run of that pipeline is already going) · 4 not found.
+ * 3 conflict (a run of that pipeline is already going) · 4 not found · 7 preflight found problems.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -19,8 +19,9 @@ import { applySchedule, describeCalendar, overlapPolicy } from './schedules';
 import { formatMs } from '../workflows/duration';
 import { connectClient } from './temporal-client';
 import { formatSummary } from './summary';
+import { PREFLIGHT_FAILED, registerPreflight, runPreflight } from './preflight/command';
 
-export const EXIT = { ok: 0, runFailed: 1, usage: 2, conflict: 3, notFound: 4 } as const;
+export const EXIT = { ok: 0, runFailed: 1, usage: 2, conflict: 3, notFound: 4, preflight: PREFLIGHT_FAILED } as const;
 
 class ExitError extends Error {
   constructor(
@@ -241,12 +242,19 @@ export function buildProgram(): Command {
       r.itemList.forEach((i, k) => out(`  ${String(k + 1).padStart(2)}. ${i.itemId}  ${i.score.toFixed(4)}`));
     });
 
+  registerPreflight(program, cfg, out, (message) => new ExitError(message, EXIT.usage));
+
   const schedule = program.command('schedule').description('the daily schedule of each pipeline');
   schedule
     .command('apply')
-    .description('create the schedules, or update them in place to match the config')
-    .action(async () => {
+    .description('create the schedules, or update them in place to match the config (AWS pipelines pass preflight first)')
+    .option('--skip-preflight', 'apply without running preflight on the AWS pipelines first', false)
+    .action(async (o: { skipPreflight: boolean }) => {
       const config = cfg();
+      if (!o.skipPreflight && config.pipelines.some((p) => p.backend === 'aws')) {
+        const problems = await runPreflight(config, out);
+        if (problems > 0) throw new ExitError('no schedule was changed: fix the problems above, or apply with --skip-preflight', EXIT.preflight);
+      }
       await withClient(config, async (client) => {
         for (const p of config.pipelines) out(`${retrainScheduleId(p.name)}: ${await applySchedule(client, p, config.temporal.taskQueue)}`);
       });

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DeploySchema } from './deploy-config';
 import { DEFAULT_FIELD_MAPPING, DEFAULT_SCORING_MODEL, type InteractionsSource } from './interactions';
 import type { Outcome, PipelineSettings, PollSettings, StageDeadlines } from './types';
 import { TASK_QUEUE } from './types';
@@ -33,6 +34,13 @@ const PersonalizeArns = z.strictObject({
   /** Role Personalize assumes to read the interactions file from S3. */
   importRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }),
   region: z.string().min(1).optional(),
+  /**
+   * Who trains the solution. `off`: this pipeline trains it, and the solution must not train itself
+   * (performAutoTraining false). `gate`: the service trains on its own schedule and the pipeline is
+   * to put its AUTOMATIC versions through the quality gate. Either way the campaign must not sync
+   * with the latest version, which would deploy every new version before the gate.
+   */
+  autoTraining: z.enum(['off', 'gate']).default('off'),
 });
 
 const ScoringModel = z.record(z.string().min(1), z.number({ message: 'scoring values must be numbers' }));
@@ -78,7 +86,7 @@ const Warehouse = z.discriminatedUnion('kind', [
     kind: z.literal('athena'),
     database: z.string().min(1),
     workGroup: z.string().regex(/^[a-zA-Z0-9._-]{1,128}$/).default('primary'),
-    /** s3:// prefix for query results, unless the workgroup enforces its own. */
+    /** s3:// prefix for query results (default: the run's own folder under workPrefix), unless the workgroup enforces its own. */
     outputLocation: z.string().regex(/^s3:\/\/.+/, { message: 'expected an s3:// URI' }).optional(),
     eventsTable: z.string().min(1).default('event'),
     endpointsTable: z.string().min(1).default('endpoint_export'),
@@ -212,6 +220,8 @@ export const ConfigSchema = z.strictObject({
       deployLatency: Duration.default('500ms'),
     })
     .default({ dataDir: '.data', minTraining: 0, deployLatency: '500ms' }),
+  /** How `npm run cdk -- deploy` builds this config's AWS stack (infra/aws); the worker ignores it. */
+  deploy: DeploySchema.optional(),
   pipelines: z
     .array(Pipeline)
     .min(1, { message: 'at least one pipeline' })

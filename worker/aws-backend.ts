@@ -23,9 +23,14 @@ export function buildAwsPorts(p: PipelineConfig): PipelinePorts {
     warehouse: new AthenaWarehouse(new AthenaClient({ region }), {
       database: athena.database,
       workGroup: athena.workGroup,
+      outputLocation: athena.outputLocation,
       buildSql: (req) => buildAthenaInteractionsQuery(spec, req, { events: athena.eventsTable, endpoints: athena.endpointsTable }),
     }),
-    recommender: new PersonalizeRecommender(new PersonalizeClient({ region }), { importRoleArn: p.personalize.importRoleArn }),
+    recommender: new PersonalizeRecommender(new PersonalizeClient({ region }), {
+      importRoleArn: p.personalize.importRoleArn,
+      campaignArn: p.personalize.campaignArn,
+      autoTraining: p.personalize.autoTraining,
+    }),
     store: new S3ObjectStore(new S3Client({ region })),
   };
   if (p.source.kind === 'pinpoint' && p.source.endpointExport.enabled) {

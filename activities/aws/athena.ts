@@ -12,13 +12,18 @@ import {
 } from '@aws-sdk/client-athena';
 import type { JobObservation } from '../../common/job-status';
 import type { InteractionsQueryRequest, Warehouse } from '../ports';
-import { withAwsErrors } from './errors';
+import { ApplicationFailure } from '@temporalio/common';
+import { awsFailure, errorName, withAwsErrors } from './errors';
 
 export interface AthenaWarehouseOptions {
   database: string;
   workGroup?: string;
   catalog?: string;
-  /** Used when a request names no output prefix; a workgroup that enforces its own location wins anyway. */
+  /**
+   * warehouse.outputLocation: where query results go, in place of the run's own folder under
+   * workPrefix. A workgroup that enforces its own location wins anyway (the result file is read back
+   * from GetQueryExecution).
+   */
   outputLocation?: string;
   /** Builds the interactions SQL for one run (activities/query/athena.ts). */
   buildSql: (req: InteractionsQueryRequest) => string;
@@ -48,6 +53,14 @@ function failureReason(q: QueryExecution | undefined): string | undefined {
   return parts.length ? [...new Set(parts)].join(' – ') : undefined;
 }
 
+/** Athena's answer to a ClientRequestToken reused with other parameters (e.g. a changed QueryString). */
+function isTokenReused(err: unknown): boolean {
+  return (
+    errorName(err) === 'InvalidRequestException' &&
+    /idempotent parameters do not match/i.test((err as Error).message ?? '')
+  );
+}
+
 export class AthenaWarehouse implements Warehouse {
   constructor(
     private readonly client: AthenaClient,
@@ -60,19 +73,33 @@ export class AthenaWarehouse implements Warehouse {
 
   async startInteractionsQuery(req: InteractionsQueryRequest): Promise<{ queryId: string }> {
     const sql = this.opts.buildSql(req);
-    const outputLocation = req.outputPrefix || this.opts.outputLocation;
-    const out = await withAwsErrors('athena:StartQueryExecution', this.where, () =>
-      this.client.send(
+    const outputLocation = this.opts.outputLocation || req.outputPrefix;
+    const token = athenaToken(req.token);
+    try {
+      const out = await this.client.send(
         new StartQueryExecutionCommand({
           QueryString: sql,
-          ClientRequestToken: athenaToken(req.token),
+          ClientRequestToken: token,
           QueryExecutionContext: { Database: this.opts.database, Catalog: this.opts.catalog },
           WorkGroup: this.opts.workGroup,
           ResultConfiguration: outputLocation ? { OutputLocation: outputLocation } : undefined,
         })
-      )
-    );
-    return { queryId: out.QueryExecutionId! };
+      );
+      return { queryId: out.QueryExecutionId! };
+    } catch (err) {
+      if (isTokenReused(err)) {
+        throw ApplicationFailure.create({
+          message:
+            `athena:StartQueryExecution on ${this.where}: this run's query token ${token} was already used with a different query ` +
+            `(the pipeline's config or the query changed since the run first started it), and Athena refuses to reuse a token ` +
+            `for other SQL. Start the run again under new job names: run --run-date ${req.runDate} --rerun <suffix>.`,
+          type: 'QueryTokenReused',
+          nonRetryable: true,
+          cause: err instanceof Error ? err : undefined,
+        });
+      }
+      throw awsFailure(err, { operation: 'athena:StartQueryExecution', resource: this.where });
+    }
   }
 
   async describeQuery(queryId: string): Promise<JobObservation & { outputUri?: string }> {
@@ -82,9 +109,14 @@ export class AthenaWarehouse implements Warehouse {
     const q = out.QueryExecution;
     const state = q?.Status?.State ?? 'UNKNOWN';
     const reason = failureReason(q);
-    // Athena retries some failures on its own (FAILED → QUEUED): report them as running so the poller waits.
+    // FAILED is final (Athena's own transparent retries show as QUEUED/RUNNING, never as FAILED).
+    // Retryable=true only says that submitting the query again may work: the same token would return
+    // this failed execution, so that takes a new run.
     if (state === 'FAILED' && q?.Status?.AthenaError?.Retryable) {
-      return { status: 'RUNNING', reason: `Athena is retrying the query after: ${reason ?? 'a transient failure'}` };
+      return {
+        status: state,
+        reason: `${reason ?? 'the query failed'} (Athena marks this failure retryable: start the run again with --rerun <suffix>)`,
+      };
     }
     const outputUri = state === 'SUCCEEDED' ? resultFile(q?.ResultConfiguration?.OutputLocation, queryId) : undefined;
     return { status: state, reason, ...(outputUri ? { outputUri } : {}) };

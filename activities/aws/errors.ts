@@ -11,8 +11,13 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 
+/**
+ * `refused` is a client-side (4xx) error whose name is not known here: AWS looked at the request and
+ * said no, so retrying it unchanged only burns the stage deadline. `unknown` is anything else
+ * unrecognised (no status, no fault): retried, in case it is transient.
+ */
 export type AwsErrorKind =
-  'throttling' | 'busy' | 'server' | 'network' | 'validation' | 'not-found' | 'access-denied' | 'unknown';
+  'throttling' | 'busy' | 'server' | 'network' | 'validation' | 'not-found' | 'access-denied' | 'refused' | 'unknown';
 
 /** Where an error happened: the IAM action called and the ARN / URI it was called on. */
 export interface AwsCallContext {
@@ -43,6 +48,11 @@ const THROTTLING = new Set([
   'ThrottledException',
   'RequestThrottledException',
   'SlowDown',
+  // The rest of the SDK's own throttling codes (@smithy/service-error-classification).
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'PriorRequestNotComplete',
+  'TransactionInProgressException',
 ]);
 /** Personalize answers "not now" with ResourceInUseException: a job or campaign update is still running. */
 const BUSY = new Set(['ResourceInUseException']);
@@ -56,7 +66,15 @@ const VALIDATION = new Set([
   'InvalidParameterException',
   'InvalidParameterValueException',
 ]);
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'NotFoundException', 'NoSuchKey', 'NoSuchBucket', 'NotFound']);
+const NOT_FOUND = new Set([
+  'ResourceNotFoundException',
+  'NotFoundException',
+  'NoSuchKey',
+  'NoSuchBucket',
+  'NotFound',
+  'EntityNotFoundException', // Glue
+  'NoSuchEntityException', // IAM
+]);
 const DENIED = new Set([
   'AccessDeniedException',
   'AccessDenied',
@@ -118,6 +136,9 @@ export function awsErrorKind(err: unknown): AwsErrorKind {
   if (DENIED.has(name) || status === 403) return 'access-denied';
   if (SERVER.has(name) || e.$fault === 'server' || (status !== undefined && status >= 500)) return 'server';
   if (NETWORK.has(name) || (e.code !== undefined && NETWORK.has(e.code))) return 'network';
+  // An unknown client error is a refusal, unless the SDK itself flagged it retryable.
+  const clientStatus = status !== undefined && status >= 400 && status < 500 && status !== 408;
+  if (!e.$retryable && (clientStatus || (status === undefined && e.$fault === 'client'))) return 'refused';
   return 'unknown';
 }
 
@@ -207,7 +228,9 @@ function describeCall(ctx: AwsCallContext): string {
 
 /**
  * The ApplicationFailure Temporal should see for an AWS error: retryable for throttling, "busy",
- * 5xx, network and anything unrecognised; non-retryable, with the fix, for the rest. An
+ * 5xx, network and unrecognised errors without a client status; non-retryable, with the fix, for
+ * the rest (an unrecognised 4xx included: retrying it would only repeat the refusal for the stage's
+ * whole retry window). An
  * ApplicationFailure passes through unchanged (it was classified already).
  */
 export function awsFailure(err: unknown, ctx: AwsCallContext): ApplicationFailure {
@@ -238,6 +261,11 @@ export function awsFailure(err: unknown, ctx: AwsCallContext): ApplicationFailur
     case 'access-denied':
       message = `${describeCall(ctx)} was denied: ${sentence(deniedFix(ctx))}${hint} ${said}`;
       break;
+    case 'refused': {
+      const http = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+      message = `${describeCall(ctx)} was refused${http} with an error that is not retried: the request or the account's setup has to change first.${hint} ${said}`;
+      break;
+    }
     case 'busy':
       return ApplicationFailure.create({
         message: `${describeCall(ctx)}: busy (a job or update is still running), will retry. ${said}`,

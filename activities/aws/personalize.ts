@@ -8,6 +8,7 @@ import {
   CreateSolutionVersionCommand,
   DescribeCampaignCommand,
   DescribeDatasetImportJobCommand,
+  DescribeSolutionCommand,
   DescribeSolutionVersionCommand,
   GetSolutionMetricsCommand,
   StopSolutionVersionCreationCommand,
@@ -22,11 +23,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { normalizePersonalizeStatus, type JobObservation } from '../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../common/types';
 import type { Recommender } from '../ports';
+import { automationProblems, isLatestPseudoVersion, type AutoTrainingMode } from './automation';
 import { awsFailure, errorName, withAwsErrors } from './errors';
 
 export interface PersonalizeRecommenderOptions {
   /** Role Personalize assumes to read the interactions file (CreateDatasetImportJob roleArn). */
   importRoleArn: string;
+  /** The pipeline's campaign: training is refused while it deploys new versions on its own. */
+  campaignArn?: string;
+  /** personalize.autoTraining (default `off`: the solution must not train itself). */
+  autoTraining?: AutoTrainingMode;
 }
 
 /** Statuses in which a solution version can no longer be stopped (nothing to do). */
@@ -87,7 +93,7 @@ export class PersonalizeRecommender implements Recommender {
     });
     if (found) return found;
     throw ApplicationFailure.nonRetryable(
-      `an import job named "${jobName}" already exists but not on ${datasetArn}; job names are unique per account and region, so another dataset took it: rename the pipeline or delete that job`,
+      `an import job named "${jobName}" already exists but not on ${datasetArn}; import job names are unique per account and region and no API frees one, so another dataset holds this name for good: start the run with --rerun <suffix> (new job names) or rename the pipeline`,
       'ImportJobNameTaken'
     );
   }
@@ -104,6 +110,7 @@ export class PersonalizeRecommender implements Recommender {
     solutionArn: string;
     trainingMode: TrainingMode;
   }): Promise<{ solutionVersionArn: string }> {
+    await this.assertPipelineControlsDeployment(req.solutionArn);
     try {
       const out = await this.client.send(
         new CreateSolutionVersionCommand({
@@ -140,6 +147,40 @@ export class PersonalizeRecommender implements Recommender {
       `a solution version named "${name}" already exists but is not a version of ${solutionArn}; check solutionArn in the pipeline config`,
       'SolutionVersionNameTaken'
     );
+  }
+
+  /**
+   * Refuses to train while Personalize would deploy the new version before the gate (the campaign
+   * syncs with $LATEST) or trains the solution itself behind the pipeline's back (performAutoTraining
+   * with personalize.autoTraining off). Checked before every training, so a setting changed in the
+   * console after `preflight` still stops the run, with the fix.
+   */
+  async assertPipelineControlsDeployment(solutionArn: string): Promise<void> {
+    const solution = await withAwsErrors('personalize:DescribeSolution', solutionArn, () =>
+      this.client.send(new DescribeSolutionCommand({ solutionArn }))
+    );
+    const campaignArn = this.opts.campaignArn;
+    const campaign = campaignArn
+      ? await withAwsErrors('personalize:DescribeCampaign', campaignArn, () =>
+          this.client.send(new DescribeCampaignCommand({ campaignArn }))
+        )
+      : undefined;
+    const problems = automationProblems({
+      solutionArn,
+      campaignArn,
+      performAutoTraining: solution?.solution?.performAutoTraining,
+      schedulingExpression: solution?.solution?.solutionConfig?.autoTrainingConfig?.schedulingExpression,
+      syncWithLatestSolutionVersion: campaign?.campaign?.campaignConfig?.syncWithLatestSolutionVersion,
+      deployedSolutionVersionArn: campaign?.campaign?.solutionVersionArn,
+      mode: this.opts.autoTraining ?? 'off',
+    }).filter((p) => p.code !== 'SolutionNeverTrainsItself');
+    if (problems.length) {
+      throw ApplicationFailure.create({
+        message: problems.map((p) => `${p.problem}. Fix: ${p.fix}.`).join(' '),
+        type: problems[0]!.code,
+        nonRetryable: true,
+      });
+    }
   }
 
   async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation> {
@@ -180,7 +221,7 @@ export class PersonalizeRecommender implements Recommender {
     return {
       campaignArn,
       status: c.status ?? 'UNKNOWN',
-      solutionVersionArn: c.solutionVersionArn ?? null,
+      solutionVersionArn: await this.concreteVersion(c.solutionVersionArn ?? null),
       // Personalize always reports it; 1 is its documented minimum.
       minProvisionedTPS: c.minProvisionedTPS ?? 1,
       campaignConfig: c.campaignConfig as Record<string, unknown> | undefined,
@@ -192,13 +233,43 @@ export class PersonalizeRecommender implements Recommender {
     };
   }
 
-  /** Sends the caller's TPS and config as given: the campaign keeps its capacity and exploration settings. */
+  /**
+   * A campaign that syncs with the latest version names `<solutionArn>/$LATEST`; the version it
+   * serves is the solution's newest ACTIVE one. Resolved here, so the gate compares real versions.
+   */
+  private async concreteVersion(arn: string | null): Promise<string | null> {
+    if (!arn || !isLatestPseudoVersion(arn)) return arn;
+    const solutionArn = arn.slice(0, -'/$LATEST'.length);
+    const active: SolutionVersionSummary[] = [];
+    await withAwsErrors('personalize:ListSolutionVersions', solutionArn, async () => {
+      for await (const page of paginateListSolutionVersions({ client: this.client, pageSize: 100 }, { solutionArn })) {
+        active.push(
+          ...(page.solutionVersions ?? []).filter((v) => normalizePersonalizeStatus(v.status ?? '') === 'ACTIVE')
+        );
+      }
+    });
+    return newestFirst(active)[0]?.solutionVersionArn ?? null;
+  }
+
+  /**
+   * Deploys exactly the gated version: never `$LATEST`, and always with syncWithLatestSolutionVersion
+   * off (Personalize refuses a concrete version while it is on, and with it on every later version
+   * would deploy itself). Otherwise sends the caller's TPS and config as given: the campaign keeps
+   * its capacity and exploration settings.
+   */
   async updateCampaign(req: {
     campaignArn: string;
     solutionVersionArn: string;
     minProvisionedTPS: number;
     campaignConfig?: Record<string, unknown>;
   }): Promise<void> {
+    if (isLatestPseudoVersion(req.solutionVersionArn)) {
+      throw ApplicationFailure.nonRetryable(
+        `refusing to deploy ${req.solutionVersionArn}: the campaign must serve the version the quality gate passed, not whatever is latest`,
+        'LatestVersionNotDeployable'
+      );
+    }
+    const campaignConfig = { ...(req.campaignConfig ?? {}), syncWithLatestSolutionVersion: false } as CampaignConfig;
     await withAwsErrors(
       'personalize:UpdateCampaign',
       req.campaignArn,
@@ -208,7 +279,7 @@ export class PersonalizeRecommender implements Recommender {
             campaignArn: req.campaignArn,
             solutionVersionArn: req.solutionVersionArn,
             minProvisionedTPS: req.minProvisionedTPS,
-            campaignConfig: req.campaignConfig as CampaignConfig | undefined,
+            campaignConfig,
           })
         ),
       `The version deployed was ${req.solutionVersionArn}: it must exist and be ACTIVE`

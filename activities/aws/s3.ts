@@ -19,6 +19,20 @@ export function parseS3Uri(uri: string): S3Location {
   return { Bucket: m[1]!, Key: m[2]! };
 }
 
+/**
+ * S3 answers a read of a missing key with AccessDenied instead of NoSuchKey when the caller may not
+ * list the bucket, so a first run (no `last-trained.json` yet) without s3:ListBucket looks like a
+ * missing s3:GetObject. The hint names both.
+ */
+export function missingKeyHint(uri: string): string {
+  const { Bucket, Key } = parseS3Uri(uri);
+  const prefix = Key.includes('/') ? Key.slice(0, Key.lastIndexOf('/') + 1) : '';
+  return (
+    `S3 also answers AccessDenied for an object that does not exist yet when the role may not list the bucket: ` +
+    `grant s3:ListBucket on arn:aws:s3:::${Bucket}${prefix ? ` (condition s3:prefix ${prefix}*)` : ''} as well as s3:GetObject on ${uri}`
+  );
+}
+
 function contentTypeOf(key: string): string {
   if (key.endsWith('.csv')) return 'text/csv';
   if (key.endsWith('.json')) return 'application/json';
@@ -39,8 +53,13 @@ export class S3ObjectStore implements ObjectStore {
       return (await out.Body?.transformToString('utf-8')) ?? '';
     } catch (err) {
       // A missing key is an answer here, but a missing bucket is a config error.
-      if (awsErrorKind(err) === 'not-found' && (err as Error).name !== 'NoSuchBucket') return null;
-      throw awsFailure(err, { operation: 's3:GetObject', resource: uri });
+      const kind = awsErrorKind(err);
+      if (kind === 'not-found' && (err as Error).name !== 'NoSuchBucket') return null;
+      throw awsFailure(err, {
+        operation: 's3:GetObject',
+        resource: uri,
+        hint: kind === 'access-denied' ? missingKeyHint(uri) : undefined,
+      });
     }
   }
 
@@ -79,8 +98,13 @@ export class S3ObjectStore implements ObjectStore {
       return true;
     } catch (err) {
       // HEAD has no body, so a missing bucket and a missing key both come back as a bare 404.
-      if (awsErrorKind(err) === 'not-found') return false;
-      throw awsFailure(err, { operation: 's3:HeadObject', resource: uri });
+      const kind = awsErrorKind(err);
+      if (kind === 'not-found') return false;
+      throw awsFailure(err, {
+        operation: 's3:HeadObject',
+        resource: uri,
+        hint: kind === 'access-denied' ? missingKeyHint(uri) : undefined,
+      });
     }
   }
 }

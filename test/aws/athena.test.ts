@@ -10,7 +10,11 @@ import {
 } from '@aws-sdk/client-athena';
 import { AthenaWarehouse, athenaToken, resultFile } from '../../activities/aws/athena';
 import type { InteractionsQueryRequest } from '../../activities/ports';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseConfig } from '../../common/config';
 import { mapQueryState } from '../../common/job-status';
+import { buildAwsPorts } from '../../worker/aws-backend';
 import { failure } from '../helpers/failures';
 
 const meta = { $metadata: {} };
@@ -68,17 +72,45 @@ describe('StartQueryExecution', () => {
     expect(athenaToken('a')).not.toBe(athenaToken('b'));
   });
 
-  test('the configured output location is used when a request names none', async () => {
+  test('audit: warehouse.outputLocation is honoured: results go there, not to the run folder', async () => {
     const w = new AthenaWarehouse(new AthenaClient({ region: 'us-east-1' }), {
       database: 'd',
       outputLocation: 's3://b/athena/',
       buildSql: () => 'SELECT 1',
     });
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-2' });
+    await w.startInteractionsQuery(req);
     await w.startInteractionsQuery({ ...req, outputPrefix: '' });
+    expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ResultConfiguration)).toEqual([
+      { OutputLocation: 's3://b/athena/' },
+      { OutputLocation: 's3://b/athena/' },
+    ]);
+  });
+
+  test('audit: warehouse.outputLocation reaches the adapter the worker builds from the config', async () => {
+    const config = parseConfig(
+      readFileSync(path.join(__dirname, '../../config/aws.example.yaml'), 'utf8'),
+      'aws.example.yaml',
+      { DATA_BUCKET: 'shop-data', AWS_ACCOUNT_ID: '123456789012', AWS_REGION: 'eu-west-1' }
+    );
+    const ports = buildAwsPorts(config.pipelines[0]!);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-3' });
+    await ports.warehouse.startInteractionsQuery(req);
     expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.ResultConfiguration).toEqual({
-      OutputLocation: 's3://b/athena/',
+      OutputLocation: 's3://shop-data/athena-results/',
     });
+  });
+
+  test('audit: a token reused with different SQL gets a hint naming the token and --rerun, not the table schema', async () => {
+    athena
+      .on(StartQueryExecutionCommand)
+      .rejects(new InvalidRequestException({ message: 'Idempotent parameters do not match', ...meta }));
+    const f = await failure(warehouse.startInteractionsQuery(req));
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('QueryTokenReused');
+    expect(f.message).toContain(`query token ${req.token} was already used with a different query`);
+    expect(f.message).toContain('run --run-date 2026-11-23 --rerun <suffix>');
+    expect(f.message).not.toMatch(/table schema/);
   });
 
   test('throttling is retryable; a bad query is not, and says what Athena said', async () => {
@@ -167,7 +199,7 @@ describe('GetQueryExecution', () => {
     expect(mapQueryState(obs)).toEqual({ state: 'failed', status: 'FAILED', reason: 'HIVE_BAD_DATA: bad json' });
   });
 
-  test('a failure Athena will retry itself is reported as running, with the reason', async () => {
+  test('audit: Athena FAILED with AthenaError.Retryable=true is terminal (not RUNNING until the 1 h deadline)', async () => {
     athena.on(GetQueryExecutionCommand).resolves({
       QueryExecution: {
         Status: {
@@ -178,9 +210,10 @@ describe('GetQueryExecution', () => {
       },
     });
     const obs = await warehouse.describeQuery('q');
-    expect(obs.status).toBe('RUNNING');
+    expect(obs.status).toBe('FAILED');
     expect(obs.reason).toContain('Query exhausted resources – slow down');
-    expect(mapQueryState(obs).state).toBe('pending');
+    expect(obs.reason).toContain('--rerun');
+    expect(mapQueryState(obs).state).toBe('failed');
   });
 
   test('an unknown query id is not found, non-retryable', async () => {

@@ -34,7 +34,11 @@ describe('awsErrorKind', () => {
     ['ForbiddenException', 403, 'access-denied'],
     ['SomethingNew', 403, 'access-denied'],
     ['TimeoutError', undefined, 'network'],
-    ['SomethingNew', 400, 'unknown'],
+    ['SomethingNew', 400, 'refused'],
+    ['SomethingNew', 409, 'refused'],
+    ['SomethingNew', undefined, 'unknown'],
+    ['PriorRequestNotComplete', 400, 'throttling'],
+    ['RequestTimeout', 408, 'network'],
   ])('%s (HTTP %s) is %s', (name, status, kind) => {
     expect(awsErrorKind(awsError(name, status))).toBe(kind);
   });
@@ -45,6 +49,10 @@ describe('awsErrorKind', () => {
 
   test('the SDK throttling flag counts even under an unknown name', () => {
     expect(awsErrorKind(awsError('SomethingNew', 400, { $retryable: { throttling: true } }))).toBe('throttling');
+  });
+
+  test('an unknown error the SDK flags retryable stays retryable, whatever its status', () => {
+    expect(awsErrorKind(awsError('SomethingNew', 400, { $retryable: {} }))).toBe('unknown');
   });
 
   test('classifyAwsError without a context answers the kind', () => {
@@ -69,6 +77,27 @@ describe('classifyAwsError with a context', () => {
     expect(f.nonRetryable).toBe(false);
     expect(f.type).toBe(name);
     expect(f.message).toContain(`personalize:CreateSolutionVersion on ${SOLUTION}`);
+  });
+
+  test('audit: unknown client-side 4xx errors are not retried (for the 30 minutes of the retry window)', () => {
+    const byStatus = classifyAwsError(awsError('BrandNewException', 400, { $fault: 'client' }), {
+      operation: 'personalize:CreateSolutionVersion',
+      resource: SOLUTION,
+    });
+    expect(byStatus.nonRetryable).toBe(true);
+    expect(byStatus.message).toContain(`personalize:CreateSolutionVersion on ${SOLUTION} was refused (HTTP 400)`);
+    expect(byStatus.message).toContain('BrandNewException happened');
+    const byFault = classifyAwsError(
+      Object.assign(new Error('no'), { name: 'OtherNew', $fault: 'client', $metadata: {} }),
+      {
+        operation: 'athena:StartQueryExecution',
+      }
+    );
+    expect(byFault.nonRetryable).toBe(true);
+    // Without a client status or fault it may be transient: still retried.
+    expect(
+      classifyAwsError(new Error('socket weirdness'), { operation: 'athena:StartQueryExecution' }).nonRetryable
+    ).toBe(false);
   });
 
   test('HTTP 429 and 5xx are retryable whatever the name', () => {

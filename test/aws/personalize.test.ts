@@ -4,6 +4,7 @@ import {
   CreateSolutionVersionCommand,
   DescribeCampaignCommand,
   DescribeDatasetImportJobCommand,
+  DescribeSolutionCommand,
   DescribeSolutionVersionCommand,
   GetSolutionMetricsCommand,
   ListDatasetImportJobsCommand,
@@ -99,6 +100,16 @@ describe('dataset import', () => {
     expect(f.nonRetryable).toBe(true);
     expect(f.type).toBe('ImportJobNameTaken');
     expect(f.message).toContain(DATASET);
+  });
+
+  test('audit: no hint suggests deleting an import job (no API does); it names --rerun', async () => {
+    mock.on(CreateDatasetImportJobCommand).rejects(new ResourceAlreadyExistsException({ message: 'exists', ...meta }));
+    mock.on(ListDatasetImportJobsCommand).resolves({ datasetImportJobs: [] });
+    const f = await failure(
+      recommender.startImport({ jobName: 'shop-20261123-import', datasetArn: DATASET, dataLocation: 's3://b/x.csv', importMode: 'FULL' })
+    );
+    expect(f.message).not.toMatch(/delet/i);
+    expect(f.message).toContain('--rerun <suffix>');
   });
 
   test('access denied on the import names the permission and the role to pass', async () => {
@@ -365,8 +376,111 @@ describe('campaign', () => {
       campaignArn: CAMPAIGN,
       solutionVersionArn: `${SOLUTION}/new`,
       minProvisionedTPS: 12,
-      campaignConfig: { itemExplorationConfig: { explorationWeight: '0.3' } },
+      campaignConfig: { itemExplorationConfig: { explorationWeight: '0.3' }, syncWithLatestSolutionVersion: false },
     });
+  });
+
+  test('audit: syncWithLatestSolutionVersion: UpdateCampaign pins the gated version and turns syncing off', async () => {
+    mock.on(UpdateCampaignCommand).resolves({ campaignArn: CAMPAIGN });
+    // The config as DescribeCampaign returned it for a campaign that syncs with $LATEST.
+    await recommender.updateCampaign({
+      campaignArn: CAMPAIGN,
+      solutionVersionArn: `${SOLUTION}/gated001`,
+      minProvisionedTPS: 3,
+      campaignConfig: { syncWithLatestSolutionVersion: true, enableMetadataWithRecommendations: true },
+    });
+    expect(mock.commandCalls(UpdateCampaignCommand)[0]!.args[0].input).toEqual({
+      campaignArn: CAMPAIGN,
+      solutionVersionArn: `${SOLUTION}/gated001`,
+      minProvisionedTPS: 3,
+      campaignConfig: { syncWithLatestSolutionVersion: false, enableMetadataWithRecommendations: true },
+    });
+  });
+
+  test('audit: $LATEST semantics: UpdateCampaign never deploys <solution>/$LATEST', async () => {
+    mock.on(UpdateCampaignCommand).resolves({ campaignArn: CAMPAIGN });
+    const f = await failure(
+      recommender.updateCampaign({ campaignArn: CAMPAIGN, solutionVersionArn: `${SOLUTION}/$LATEST`, minProvisionedTPS: 1 })
+    );
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('LatestVersionNotDeployable');
+    expect(mock.commandCalls(UpdateCampaignCommand)).toHaveLength(0);
+  });
+
+  test('audit: $LATEST semantics: a syncing campaign reports the version it really serves (newest ACTIVE)', async () => {
+    mock.on(DescribeCampaignCommand).resolves({
+      campaign: {
+        status: 'ACTIVE',
+        solutionVersionArn: `${SOLUTION}/$LATEST`,
+        minProvisionedTPS: 1,
+        campaignConfig: { syncWithLatestSolutionVersion: true },
+      },
+    });
+    mock.on(ListSolutionVersionsCommand).resolves({
+      solutionVersions: [
+        { solutionVersionArn: `${SOLUTION}/old00001`, status: 'ACTIVE', creationDateTime: new Date('2026-11-01') },
+        { solutionVersionArn: `${SOLUTION}/new00003`, status: 'CREATE IN_PROGRESS', creationDateTime: new Date('2026-11-25') },
+        { solutionVersionArn: `${SOLUTION}/mid00002`, status: 'ACTIVE', creationDateTime: new Date('2026-11-20') },
+      ],
+    });
+    const c = await recommender.describeCampaign(CAMPAIGN);
+    expect(c.solutionVersionArn).toBe(`${SOLUTION}/mid00002`);
+    expect(mock.commandCalls(ListSolutionVersionsCommand)[0]!.args[0].input).toMatchObject({ solutionArn: SOLUTION });
+  });
+});
+
+describe('audit: auto-training and syncing campaigns are detected before training', () => {
+  const guarded = (autoTraining: 'off' | 'gate') =>
+    new PersonalizeRecommender(new PersonalizeClient({ region: 'us-east-1' }), {
+      importRoleArn: ROLE,
+      campaignArn: CAMPAIGN,
+      autoTraining,
+    });
+  const train = (r: PersonalizeRecommender) =>
+    r.startSolutionVersion({ name: 'shop-20261123-train', solutionArn: SOLUTION, trainingMode: 'FULL' });
+
+  beforeEach(() => {
+    mock.on(CreateSolutionVersionCommand).resolves({ solutionVersionArn: `${SOLUTION}/aaaa0001` });
+    mock.on(DescribeCampaignCommand).resolves({
+      campaign: { status: 'ACTIVE', solutionVersionArn: `${SOLUTION}/live0001`, campaignConfig: {} },
+    });
+  });
+
+  test('a campaign with syncWithLatestSolutionVersion: refused before any version is created, with the fix', async () => {
+    mock.on(DescribeSolutionCommand).resolves({ solution: { performAutoTraining: false } });
+    mock.on(DescribeCampaignCommand).resolves({
+      campaign: { solutionVersionArn: `${SOLUTION}/$LATEST`, campaignConfig: { syncWithLatestSolutionVersion: true } },
+    });
+    const f = await failure(train(guarded('off')));
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('CampaignSyncsLatestVersion');
+    expect(f.message).toContain('before the quality gate');
+    expect(f.message).toContain(`update-campaign --campaign-arn ${CAMPAIGN}`);
+    expect(f.message).toContain('syncWithLatestSolutionVersion=false');
+    expect(mock.commandCalls(CreateSolutionVersionCommand)).toHaveLength(0);
+    expect(mock.commandCalls(DescribeSolutionCommand)[0]!.args[0].input).toEqual({ solutionArn: SOLUTION });
+    expect(mock.commandCalls(DescribeCampaignCommand)[0]!.args[0].input).toEqual({ campaignArn: CAMPAIGN });
+  });
+
+  test('performAutoTraining with personalize.autoTraining off: refused, naming update-solution', async () => {
+    mock.on(DescribeSolutionCommand).resolves({
+      solution: { performAutoTraining: true, solutionConfig: { autoTrainingConfig: { schedulingExpression: 'rate(7 days)' } } },
+    });
+    const f = await failure(train(guarded('off')));
+    expect(f.type).toBe('SolutionTrainsItself');
+    expect(f.message).toContain('rate(7 days)');
+    expect(f.message).toContain(`update-solution --solution-arn ${SOLUTION} --no-perform-auto-training`);
+    expect(mock.commandCalls(CreateSolutionVersionCommand)).toHaveLength(0);
+  });
+
+  test('performAutoTraining with personalize.autoTraining gate, campaign pinned: training goes ahead', async () => {
+    mock.on(DescribeSolutionCommand).resolves({ solution: { performAutoTraining: true } });
+    expect(await train(guarded('gate'))).toEqual({ solutionVersionArn: `${SOLUTION}/aaaa0001` });
+  });
+
+  test('neither: training goes ahead', async () => {
+    mock.on(DescribeSolutionCommand).resolves({ solution: { performAutoTraining: false } });
+    expect(await train(guarded('off'))).toEqual({ solutionVersionArn: `${SOLUTION}/aaaa0001` });
   });
 });
 

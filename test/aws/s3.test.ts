@@ -75,6 +75,24 @@ describe('getText', () => {
     expect(f.nonRetryable).toBe(true);
     expect(f.message).toContain("the worker's role needs s3:GetObject on s3://b/k.json");
   });
+
+  test('audit: first run without s3:ListBucket: AccessDenied for the missing last-trained.json names s3:ListBucket', async () => {
+    // What S3 answers for a key that does not exist when the caller lacks s3:ListBucket.
+    s3.on(GetObjectCommand).rejects(
+      Object.assign(new Error('Access Denied'), {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      })
+    );
+    const f = (await store
+      .getText('s3://shop-data/work/runs/last-trained.json')
+      .catch((e: unknown) => e)) as ApplicationFailure;
+    expect(f).toBeInstanceOf(ApplicationFailure);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain('grant s3:ListBucket on arn:aws:s3:::shop-data (condition s3:prefix work/runs/*)');
+    expect(f.message).toContain('as well as s3:GetObject on s3://shop-data/work/runs/last-trained.json');
+  });
 });
 
 test('putText writes the string with a content type from the key', async () => {
@@ -165,5 +183,6 @@ describe('exists', () => {
     const f = (await store.exists('s3://b/k.csv').catch((e: unknown) => e)) as ApplicationFailure;
     expect(f.nonRetryable).toBe(true);
     expect(f.message).toContain("the worker's role needs s3:GetObject on s3://b/k.csv");
+    expect(f.message).toContain('grant s3:ListBucket on arn:aws:s3:::b as well');
   });
 });

@@ -19,6 +19,7 @@ import { applySchedule, describeCalendar, overlapPolicy } from './schedules';
 import { formatMs } from '../workflows/duration';
 import { connectClient } from './temporal-client';
 import { formatSummary } from './summary';
+import { pipelineDdl } from './athena-ddl';
 
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, conflict: 3, notFound: 4 } as const;
 
@@ -239,6 +240,23 @@ export function buildProgram(): Command {
       const r = await recommender.recommend(registry.settings(p.name)!.campaignArn, o.user, o.num);
       out(`${o.user} (served by ${r.solutionVersionArn}):`);
       r.itemList.forEach((i, k) => out(`  ${String(k + 1).padStart(2)}. ${i.itemId}  ${i.score.toFixed(4)}`));
+    });
+
+  program
+    .command('athena')
+    .description("the Athena side of a pipeline's sources")
+    .command('ddl')
+    .description('print the Glue DDL (partition projection over the Firehose hour folders) of each source table')
+    .argument('[pipeline]')
+    .option('--database <name>', 'Glue database (default: the pipeline warehouse.database)')
+    .option('--first-hour <yyyy/MM/dd/HH>', 'first hour of the projection range', '2020/01/01/00')
+    .action((name: string | undefined, o: { database?: string; firstHour: string }) => {
+      const p = pipelineOf(cfg(), name);
+      try {
+        out(pipelineDdl(p, o).join('\n\n'));
+      } catch (err) {
+        throw new ExitError(`pipeline ${p.name}: ${(err as Error).message}`, EXIT.usage);
+      }
     });
 
   const schedule = program.command('schedule').description('the daily schedule of each pipeline');

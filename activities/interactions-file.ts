@@ -85,7 +85,8 @@ export async function prepareInteractionsFile(
 ): Promise<InteractionStats> {
   const prepared = await preparedFacts(store, sourceUri, columns);
   if (prepared) {
-    await store.write(targetUri, await store.openRead(sourceUri));
+    if (store.copy) await store.copy(sourceUri, targetUri);
+    else await store.write(targetUri, await store.openRead(sourceUri));
     return prepared;
   }
   const input = await store.openRead(sourceUri);

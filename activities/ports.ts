@@ -74,6 +74,8 @@ export interface ObjectStore {
   /** Write a stream to an object (the normalized interactions file). */
   write(uri: string, body: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): Promise<void>;
   exists(uri: string): Promise<boolean>;
+  /** Copies an object whole, when the store can do so without streaming it through the process. */
+  copy?(sourceUri: string, targetUri: string): Promise<void>;
 }
 
 export interface RunNotification {

@@ -281,13 +281,15 @@ export async function runInteractionsQuery(
     const select = buildDuckDbInteractionsQuery(spec, req, { events: eventFiles, endpoints }, { parsedEvents: parsed });
     await db.run(`CREATE TEMP TABLE result AS SELECT *, ${importable(spec.columns)} AS importable FROM (${select})`);
     await db.run(`COPY (SELECT ${names} FROM result WHERE importable) TO ${lit(partial)} (FORMAT csv, HEADER, DELIMITER ',')`);
-    const [[rows, users, usersWith2Plus, items, maxTimestamp, invalidRows]] = (await scalarRows(
+    // One pass per key: users and their counts together, then items.
+    const [[rows, users, usersWith2Plus]] = (await scalarRows(
       db,
-      `SELECT count(*) FILTER (WHERE importable), count(DISTINCT USER_ID) FILTER (WHERE importable),
-         (SELECT count(*) FROM (SELECT USER_ID FROM result WHERE importable GROUP BY USER_ID HAVING count(*) >= 2)),
-         count(DISTINCT ITEM_ID) FILTER (WHERE importable), max("TIMESTAMP") FILTER (WHERE importable), count(*) FILTER (WHERE NOT importable)
-       FROM result`
-    )) as [[bigint, bigint, bigint, bigint, bigint | null, bigint]];
+      `SELECT coalesce(sum(n), 0), count(*), count(*) FILTER (WHERE n >= 2) FROM (SELECT count(*) AS n FROM result WHERE importable GROUP BY USER_ID)`
+    )) as [[bigint | number, bigint, bigint]];
+    const [[items, maxTimestamp, invalidRows]] = (await scalarRows(
+      db,
+      `SELECT count(DISTINCT ITEM_ID) FILTER (WHERE importable), max("TIMESTAMP") FILTER (WHERE importable), count(*) FILTER (WHERE NOT importable) FROM result`
+    )) as [[bigint, bigint | null, bigint]];
     const stats: InteractionStats = {
       rows: Number(rows),
       users: Number(users),

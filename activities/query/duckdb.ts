@@ -372,25 +372,23 @@ function pinpointEngagements(
   endpointFiles: string[] | undefined
 ): string[] {
   const endpointFilter = endpointFiles
-    ? `\n    AND endpoint_id IN (SELECT Id FROM ${readJson(endpointFiles, { Id: 'VARCHAR' })})`
+    ? ` AND endpoint_id IN (SELECT Id FROM ${readJson(endpointFiles, { Id: 'VARCHAR' })})`
     : '';
   const rec = lit(spec.recommendationEventType);
+  // recs and engagements read the parsed events directly: a shared CTE of all events would be
+  // materialised once more (DuckDB materialises a CTE referenced twice), a copy of every record.
+  const usable = `problem IS NULL${endpointFilter}`;
   return [
-    `${p}events AS (
-  SELECT event_type, ts, endpoint_id, attribution, item_id, user_id
-  FROM ${events}
-  WHERE problem IS NULL${endpointFilter}
-)`,
     `${p}recs AS (
   SELECT endpoint_id, attribution, item_id, user_id, ts
-  FROM ${p}events
-  WHERE (event_type = ${rec}) AND ${timeIn('ts', w.recommendationsFromMs, w.endMs)}
+  FROM ${events}
+  WHERE ${usable} AND (event_type = ${rec}) AND ${timeIn('ts', w.recommendationsFromMs, w.endMs)}
 )`,
     `${p}engagements AS (
   SELECT e.endpoint_id, e.attribution, e.event_type, e.ts, s.event_value
-  FROM (SELECT endpoint_id, attribution, ts, ${mappedType('event_type', spec.eventTypes)} AS event_type FROM ${p}events WHERE (event_type <> ${rec})) e
+  FROM (SELECT endpoint_id, attribution, ts, ${mappedType('event_type', spec.eventTypes)} AS event_type FROM ${events}
+        WHERE ${usable} AND (event_type <> ${rec}) AND (attribution IS NOT NULL) AND ${timeIn('ts', w.startMs, w.endMs)}) e
   JOIN ${scoringValues(spec.scoring)} AS s (event_type, event_value) ON s.event_type = e.event_type
-  WHERE (e.attribution IS NOT NULL) AND ${timeIn('e.ts', w.startMs, w.endMs)}
 )`,
     matchedEngagementsCte(Math.round(spec.attributionWindowSeconds * 1000), p),
     `${p}out AS (

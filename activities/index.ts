@@ -14,6 +14,8 @@ import type {
   RetrainResult,
   TrainingMode,
 } from '../common/types';
+import type { ImportState } from '../common/import-state';
+import type { InteractionsColumn } from '../common/interactions';
 import { prepareInteractionsFile } from './interactions-file';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
@@ -37,6 +39,12 @@ export interface LastRunRecord {
   runDate: string;
   maxTimestamp: number | null;
   solutionVersionArn?: string;
+}
+
+/** What earlier imports carried (workflows/import-plan.ts). */
+function importStateUri(settings: PipelineSettings): string {
+  const prefix = settings.workPrefix.endsWith('/') ? settings.workPrefix : `${settings.workPrefix}/`;
+  return `${prefix}runs/import-state.json`;
 }
 
 function lastRunUri(settings: PipelineSettings): string {
@@ -83,6 +91,7 @@ export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
       lookbackDays: number | null;
       endpointExportPrefix?: string;
       outputPrefix: string;
+      startMs?: number;
     }): Promise<{ queryId: string }> {
       const { pipeline, ...query } = req;
       return portsOf(pipeline).warehouse.startInteractionsQuery(query);
@@ -95,7 +104,17 @@ export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
     },
 
     async prepareInteractions(req: { pipeline: string; sourceUri: string; targetUri: string }): Promise<InteractionStats> {
-      return prepareInteractionsFile(portsOf(req.pipeline).store, req.sourceUri, req.targetUri);
+      const columns = settingsOf(req.pipeline).interactionsColumns as InteractionsColumn[] | undefined;
+      return prepareInteractionsFile(portsOf(req.pipeline).store, req.sourceUri, req.targetUri, columns);
+    },
+
+    async readImportState(pipeline: string): Promise<ImportState | null> {
+      const text = await portsOf(pipeline).store.getText(importStateUri(settingsOf(pipeline)));
+      return text ? (JSON.parse(text) as ImportState) : null;
+    },
+    /** Called once an import job is ACTIVE: the data is in Personalize, whatever the rest of the run does. */
+    async recordImport(req: { pipeline: string; state: ImportState }): Promise<void> {
+      await portsOf(req.pipeline).store.putText(importStateUri(settingsOf(req.pipeline)), JSON.stringify(req.state, null, 2));
     },
 
     async readLastRun(pipeline: string): Promise<LastRunRecord | null> {

@@ -22,6 +22,11 @@ export interface InteractionsQueryRequest {
   runDate: string;
   /** Days ending at runDate; null = all history. */
   lookbackDays: number | null;
+  /**
+   * When set, the window starts here (epoch ms) instead of lookbackDays back: the watermark of
+   * the last INCREMENTAL import, or the start a FULL import keeps (workflows/import-plan.ts).
+   */
+  startMs?: number;
   /** Prefix of the endpoint export to filter by, when the pipeline uses one. */
   endpointExportPrefix?: string;
   /** Where results go: URI prefix ending in '/'. */
@@ -69,6 +74,8 @@ export interface ObjectStore {
   /** Write a stream to an object (the normalized interactions file). */
   write(uri: string, body: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): Promise<void>;
   exists(uri: string): Promise<boolean>;
+  /** Copies an object whole, when the store can do so without streaming it through the process. */
+  copy?(sourceUri: string, targetUri: string): Promise<void>;
 }
 
 export interface RunNotification {

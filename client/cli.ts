@@ -20,6 +20,7 @@ import { formatMs } from '../workflows/duration';
 import { connectClient } from './temporal-client';
 import { formatSummary } from './summary';
 import { PREFLIGHT_FAILED, registerPreflight, runPreflight } from './preflight/command';
+import { pipelineDdl } from './athena-ddl';
 
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, conflict: 3, notFound: 4, preflight: PREFLIGHT_FAILED } as const;
 
@@ -243,6 +244,22 @@ export function buildProgram(): Command {
     });
 
   registerPreflight(program, cfg, out, (message) => new ExitError(message, EXIT.usage));
+  program
+    .command('athena')
+    .description("the Athena side of a pipeline's sources")
+    .command('ddl')
+    .description('print the Glue DDL (partition projection over the Firehose hour folders) of each source table')
+    .argument('[pipeline]')
+    .option('--database <name>', 'Glue database (default: the pipeline warehouse.database)')
+    .option('--first-hour <yyyy/MM/dd/HH>', 'first hour of the projection range', '2020/01/01/00')
+    .action((name: string | undefined, o: { database?: string; firstHour: string }) => {
+      const p = pipelineOf(cfg(), name);
+      try {
+        out(pipelineDdl(p, o).join('\n\n'));
+      } catch (err) {
+        throw new ExitError(`pipeline ${p.name}: ${(err as Error).message}`, EXIT.usage);
+      }
+    });
 
   const schedule = program.command('schedule').description('the daily schedule of each pipeline');
   schedule

@@ -8,7 +8,24 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DeploySchema } from './deploy-config';
-import { DEFAULT_FIELD_MAPPING, DEFAULT_SCORING_MODEL, type InteractionsSource } from './interactions';
+import {
+  DEFAULT_FIELD_MAPPING,
+  DEFAULT_IMPRESSION_PATH,
+  DEFAULT_RECOMMENDATION_ID_PATH,
+  DEFAULT_SCORING_MODEL,
+  DEFAULT_SMS_SCORING_MODEL,
+  INTERACTIONS_ALL_COLUMNS,
+  INTERACTIONS_COLUMNS,
+  REQUIRED_INTERACTIONS_COLUMNS,
+  SES_EVENT_TYPES,
+  SMS_EVENT_TYPES,
+  sourceCarries,
+  type FieldMapping,
+  type InteractionsColumn,
+  type InteractionsSource,
+  type InteractionsSpec,
+  type SourceKind,
+} from './interactions';
 import type { Outcome, PipelineSettings, PollSettings, StageDeadlines } from './types';
 import { TASK_QUEUE } from './types';
 import { toMs } from '../workflows/duration';
@@ -53,15 +70,32 @@ const FieldMapping = z.strictObject({
   EVENT_TYPE: PathString,
   TIMESTAMP: PathString,
   EVENT_VALUE: PathString.optional(),
+  RECOMMENDATION_ID: PathString.optional(),
+  IMPRESSION: PathString.optional(),
 });
+
+const EventTypes = z.record(z.string().min(1), z.string().min(1));
+const TableName = z.string().regex(/^[a-z_][a-z0-9_]{0,254}$/, { message: 'a Glue table name: lower-case letters, digits and _' });
+
+/** What every source kind accepts besides its own fields. */
+const sourceCommon = {
+  /** s3://bucket/prefix/ or file:///path/prefix/ (the Firehose / event log YYYY/MM/DD/HH layout). */
+  eventsPrefix: z.string().min(1),
+  /** The source's Athena table (default per kind); `athena ddl` prints its DDL. */
+  table: TableName.optional(),
+  /** How long after its event time a record may still arrive (filed in a later hour folder). */
+  lateArrival: Duration.optional(),
+  /** The source's event types in the pipeline's vocabulary (SES Open → _email.open …); defaults per kind. */
+  eventTypes: EventTypes.optional(),
+  /** Event type → EVENT_VALUE; default: the pipeline's `scoring`, else the kind's default. */
+  scoring: ScoringModel.optional(),
+};
 
 const PinpointSource = z.strictObject({
   kind: z.literal('pinpoint'),
-  /** s3://bucket/events/ or file:///path/events/ (the Firehose YYYY/MM/DD/HH layout). */
-  eventsPrefix: z.string().min(1),
+  ...sourceCommon,
   recommendationEventType: z.string().min(1).default('_custom.recommender'),
   attributionWindow: Duration.default('24h'),
-  scoring: ScoringModel.default(DEFAULT_SCORING_MODEL),
   endpointExport: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -73,12 +107,48 @@ const PinpointSource = z.strictObject({
     .default({ enabled: false }),
 });
 
+const SesSource = z.strictObject({
+  kind: z.literal('ses'),
+  ...sourceCommon,
+  /** `mail.tags` names holding the ids (SendEmail EmailTags). */
+  tags: z
+    .strictObject({
+      userId: z.string().min(1).default('userId'),
+      itemId: z.string().min(1).default('itemId'),
+      recommendationId: z.string().min(1).default('recommendationId'),
+    })
+    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+});
+
+const SmsSource = z.strictObject({
+  kind: z.literal('sms'),
+  ...sourceCommon,
+  /** `context` keys holding the ids (SendTextMessage Context). */
+  context: z
+    .strictObject({
+      userId: z.string().min(1).default('userId'),
+      itemId: z.string().min(1).default('itemId'),
+      recommendationId: z.string().min(1).default('recommendationId'),
+    })
+    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+});
+
 const EventsSource = z.strictObject({
   kind: z.literal('events'),
-  eventsPrefix: z.string().min(1),
+  ...sourceCommon,
   mapping: FieldMapping.default(DEFAULT_FIELD_MAPPING),
-  scoring: ScoringModel.optional(),
 });
+
+const Source = z.discriminatedUnion('kind', [PinpointSource, SesSource, SmsSource, EventsSource]);
+export type SourceConfig = z.infer<typeof Source>;
+
+/** Defaults per kind: Athena table, late arrivals (SMS carrier receipts take up to 72 h). */
+const KIND_DEFAULTS: Record<SourceKind, { table: string; lateArrival: string; eventTypes: Record<string, string> }> = {
+  pinpoint: { table: 'event', lateArrival: '0s', eventTypes: {} },
+  ses: { table: 'ses_event', lateArrival: '0s', eventTypes: SES_EVENT_TYPES },
+  sms: { table: 'sms_event', lateArrival: '72h', eventTypes: SMS_EVENT_TYPES },
+  events: { table: 'track_event', lateArrival: '0s', eventTypes: {} },
+};
 
 const Warehouse = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('duckdb') }),
@@ -88,6 +158,7 @@ const Warehouse = z.discriminatedUnion('kind', [
     workGroup: z.string().regex(/^[a-zA-Z0-9._-]{1,128}$/).default('primary'),
     /** s3:// prefix for query results (default: the run's own folder under workPrefix), unless the workgroup enforces its own. */
     outputLocation: z.string().regex(/^s3:\/\/.+/, { message: 'expected an s3:// URI' }).optional(),
+    /** Table of a Pinpoint source that names none (kept for configurations written before sources had `table`). */
     eventsTable: z.string().min(1).default('event'),
     endpointsTable: z.string().min(1).default('endpoint_export'),
   }),
@@ -155,7 +226,19 @@ const Pipeline = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'lower-case letters, digits and dashes, at most 40' }),
     backend: z.enum(['aws', 'local']),
-    source: z.discriminatedUnion('kind', [PinpointSource, EventsSource]),
+    /** One source, or `sources` for several (a migration period has Pinpoint, SES and SMS side by side). */
+    source: Source.optional(),
+    sources: z.array(Source).min(1, { message: 'at least one source' }).optional(),
+    /** Scoring model of the sources that name none (event type → EVENT_VALUE). */
+    scoring: ScoringModel.optional(),
+    /** The interactions dataset's schema fields, in the order of the CSV header. */
+    datasetColumns: z
+      .array(z.enum(INTERACTIONS_ALL_COLUMNS))
+      .default([...INTERACTIONS_COLUMNS])
+      .refine((cols) => new Set(cols).size === cols.length, { message: 'a column is listed twice' })
+      .refine((cols) => REQUIRED_INTERACTIONS_COLUMNS.every((c) => cols.includes(c)), { message: `Personalize needs ${REQUIRED_INTERACTIONS_COLUMNS.join(', ')}` }),
+    /** Let a FULL import carry less history than the previous one (FULL replaces all bulk data). */
+    allowHistoryShrink: z.boolean().default(false),
     lookbackDays: z.union([z.number().int().min(1).max(3650), z.literal('all')]).default(30),
     warehouse: Warehouse.default({ kind: 'duckdb' }),
     personalize: PersonalizeArns.optional(),
@@ -186,13 +269,40 @@ const Pipeline = z
     realtime: Realtime.optional(),
   })
   .superRefine((p, ctx) => {
+    if (!p.source === !p.sources) {
+      ctx.addIssue({ code: 'custom', path: ['sources'], message: 'give either `source` (one) or `sources` (several), not both or neither' });
+      return;
+    }
+    const list = p.sources ?? [p.source!];
+    const where = (i: number, ...rest: string[]) => (p.sources ? ['sources', i, ...rest] : ['source', ...rest]);
+    const tables = new Map<string, number>();
+    list.forEach((s, i) => {
+      const table = s.table ?? (s.kind === 'pinpoint' && p.warehouse.kind === 'athena' ? p.warehouse.eventsTable : KIND_DEFAULTS[s.kind].table);
+      if (tables.has(table)) ctx.addIssue({ code: 'custom', path: where(i, 'table'), message: `two sources read table "${table}": give each its own \`table\`` });
+      tables.set(table, i);
+      if (s.kind === 'events' && p.backend === 'aws') {
+        for (const [column, fieldPath] of Object.entries(s.mapping)) {
+          if (fieldPath && !fieldPath.split('.').every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))) {
+            ctx.addIssue({ code: 'custom', path: where(i, 'mapping', column), message: 'on Athena each part of a field path must be letters, digits and _ (a Glue column name)' });
+          }
+        }
+      }
+      if (p.backend === 'aws' && s.kind === 'pinpoint' && s.endpointExport.enabled && (!s.endpointExport.applicationId || !s.endpointExport.roleArn)) {
+        ctx.addIssue({ code: 'custom', path: where(i, 'endpointExport'), message: 'the Pinpoint endpoint export needs applicationId and roleArn' });
+      }
+    });
+    if (list.filter((s) => s.kind === 'pinpoint' && s.endpointExport.enabled).length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['sources'], message: 'only one Pinpoint source can use the endpoint export' });
+    }
+    for (const column of ['RECOMMENDATION_ID', 'IMPRESSION'] as const) {
+      if (p.datasetColumns.includes(column) && !list.some((s) => sourceCarries({ kind: s.kind } as InteractionsSource, column))) {
+        ctx.addIssue({ code: 'custom', path: ['datasetColumns'], message: `no source of this pipeline carries ${column} (${column === 'IMPRESSION' ? 'only events sources do' : 'pinpoint sources do not'})` });
+      }
+    }
     if (p.backend === 'aws') {
       if (!p.personalize) ctx.addIssue({ code: 'custom', path: ['personalize'], message: 'the aws backend needs personalize ARNs (datasetArn, solutionArn, campaignArn, importRoleArn)' });
       if (p.warehouse.kind !== 'athena') ctx.addIssue({ code: 'custom', path: ['warehouse', 'kind'], message: "the aws backend queries with Athena: set warehouse.kind to 'athena'" });
       if (!/^s3:\/\//.test(p.workPrefix)) ctx.addIssue({ code: 'custom', path: ['workPrefix'], message: 'the aws backend needs an s3:// work prefix' });
-      if (p.source.kind === 'pinpoint' && p.source.endpointExport.enabled && (!p.source.endpointExport.applicationId || !p.source.endpointExport.roleArn)) {
-        ctx.addIssue({ code: 'custom', path: ['source', 'endpointExport'], message: 'the Pinpoint endpoint export needs applicationId and roleArn' });
-      }
     } else if (p.warehouse.kind !== 'duckdb') {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'kind'], message: "the local backend queries with DuckDB: set warehouse.kind to 'duckdb'" });
     }
@@ -317,7 +427,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   for (const p of config.pipelines) {
     if (p.backend === 'local') {
       p.workPrefix = toFileUri(base, p.workPrefix);
-      p.source.eventsPrefix = toFileUri(base, p.source.eventsPrefix);
+      for (const s of pipelineSources(p)) s.eventsPrefix = toFileUri(base, s.eventsPrefix);
     }
   }
   return config;
@@ -335,20 +445,56 @@ const LOCAL_ARNS = (name: string) => ({
   campaignArn: `arn:aws:personalize:local:000000000000:campaign/${name}`,
 });
 
-/** The interactions spec the warehouse builds its query from. */
-export function interactionsSource(p: PipelineConfig): InteractionsSource {
-  if (p.source.kind === 'pinpoint') {
-    const s = p.source;
-    return {
-      kind: 'pinpoint',
-      eventsPrefix: s.eventsPrefix,
-      recommendationEventType: s.recommendationEventType,
-      attributionWindowSeconds: Math.round(toMs(s.attributionWindow) / 1000),
-      scoring: s.scoring,
-      useEndpointExport: s.endpointExport.enabled,
-    };
+/** The sources of a pipeline, whether configured as `source` or `sources`. */
+export function pipelineSources(p: PipelineConfig): SourceConfig[] {
+  return p.sources ?? (p.source ? [p.source] : []);
+}
+
+/** The columns of the interactions file a pipeline imports (its dataset schema's fields, header order). */
+export function interactionsColumns(p: PipelineConfig): InteractionsColumn[] {
+  return [...p.datasetColumns];
+}
+
+/** A mapping reads RECOMMENDATION_ID / IMPRESSION only when the pipeline's file has the column. */
+function mappingFor(m: FieldMapping, columns: InteractionsColumn[]): FieldMapping {
+  const { RECOMMENDATION_ID, IMPRESSION, ...rest } = m;
+  const out: FieldMapping = { ...rest };
+  if (columns.includes('RECOMMENDATION_ID')) out.RECOMMENDATION_ID = RECOMMENDATION_ID ?? DEFAULT_RECOMMENDATION_ID_PATH;
+  if (columns.includes('IMPRESSION')) out.IMPRESSION = IMPRESSION ?? DEFAULT_IMPRESSION_PATH;
+  return out;
+}
+
+/** One source's spec, with the defaults of its kind and pipeline filled in. */
+export function interactionsSource(p: PipelineConfig, s: SourceConfig = pipelineSources(p)[0]!): InteractionsSource {
+  const d = KIND_DEFAULTS[s.kind];
+  const base = {
+    eventsPrefix: s.eventsPrefix,
+    table: s.table ?? (s.kind === 'pinpoint' && p.warehouse.kind === 'athena' ? p.warehouse.eventsTable : d.table),
+    lateArrivalSeconds: Math.round(toMs(s.lateArrival ?? d.lateArrival) / 1000),
+    eventTypes: s.eventTypes ?? d.eventTypes,
+  };
+  switch (s.kind) {
+    case 'pinpoint':
+      return {
+        kind: 'pinpoint',
+        ...base,
+        recommendationEventType: s.recommendationEventType,
+        attributionWindowSeconds: Math.round(toMs(s.attributionWindow) / 1000),
+        scoring: s.scoring ?? p.scoring ?? DEFAULT_SCORING_MODEL,
+        useEndpointExport: s.endpointExport.enabled,
+      };
+    case 'ses':
+      return { kind: 'ses', ...base, tags: s.tags, scoring: s.scoring ?? p.scoring ?? DEFAULT_SCORING_MODEL };
+    case 'sms':
+      return { kind: 'sms', ...base, context: s.context, scoring: s.scoring ?? p.scoring ?? DEFAULT_SMS_SCORING_MODEL };
+    case 'events':
+      return { kind: 'events', ...base, mapping: mappingFor(s.mapping, p.datasetColumns), scoring: s.scoring ?? p.scoring };
   }
-  return { kind: 'events', eventsPrefix: p.source.eventsPrefix, mapping: p.source.mapping, scoring: p.source.scoring };
+}
+
+/** Everything the warehouse builds its query from: every source, and the file's columns. */
+export function interactionsSpec(p: PipelineConfig): InteractionsSpec {
+  return { sources: pipelineSources(p).map((s) => interactionsSource(p, s)), columns: interactionsColumns(p) };
 }
 
 /** What the workflow reads through the loadPipeline activity. */
@@ -356,8 +502,11 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
   const arns = p.personalize ?? LOCAL_ARNS(p.name);
   return {
     pipeline: p.name,
-    source: p.source.kind,
-    exportEndpoints: p.source.kind === 'pinpoint' && p.source.endpointExport.enabled,
+    source: pipelineSources(p)[0]!.kind,
+    sources: pipelineSources(p).map((s) => s.kind),
+    exportEndpoints: pipelineSources(p).some((s) => s.kind === 'pinpoint' && s.endpointExport.enabled),
+    interactionsColumns: interactionsColumns(p),
+    allowHistoryShrink: p.allowHistoryShrink,
     lookbackDays: p.lookbackDays === 'all' ? null : p.lookbackDays,
     importMode: p.importMode,
     trainingMode: p.trainingMode,

@@ -3,6 +3,8 @@
  * workflow bundle can include this file.
  */
 
+import type { ImportPlan } from './import-state';
+
 export const TASK_QUEUE = 'personalize-optimizer';
 
 export type Phase =
@@ -60,7 +62,14 @@ export interface GateSettings {
  */
 export interface PipelineSettings {
   pipeline: string;
-  source: 'pinpoint' | 'events';
+  /** Kind of the first source (see `sources`). */
+  source: 'pinpoint' | 'ses' | 'sms' | 'events';
+  /** Kinds of every source, in configuration order. */
+  sources?: ('pinpoint' | 'ses' | 'sms' | 'events')[];
+  /** Columns of the interactions file (the dataset schema's fields, header order); default the five classic ones. */
+  interactionsColumns?: string[];
+  /** A FULL import may carry less history than the previous one (workflows/import-plan.ts). */
+  allowHistoryShrink?: boolean;
   /** Run the Pinpoint endpoint export before the query (Pinpoint sources only). */
   exportEndpoints: boolean;
   /** Days of events the query reads, ending at the run date; null = all history. */
@@ -168,6 +177,8 @@ export interface RetrainProgress {
   };
   stats?: InteractionStats;
   malformed?: Record<string, number>;
+  /** The import's mode and window (workflows/import-plan.ts), planned before the query. */
+  importPlan?: ImportPlan;
   metrics?: { candidate?: Metrics; deployed?: Metrics };
   gate?: GateDecision;
   timings: PhaseTiming[];

@@ -9,22 +9,21 @@ import { PersonalizeRecommender } from '../activities/aws/personalize';
 import { S3ObjectStore } from '../activities/aws/s3';
 import type { PipelinePorts } from '../activities/ports';
 import { buildAthenaInteractionsQuery } from '../activities/query/athena';
-import { interactionsSource, type PipelineConfig } from '../common/config';
+import { interactionsSpec, pipelineSources, type PipelineConfig } from '../common/config';
 
 export function buildAwsPorts(p: PipelineConfig): PipelinePorts {
-  if (!p.personalize || p.warehouse.kind !== 'athena') throw new Error(`pipeline ${p.name}: the aws backend needs personalize ARNs and an athena warehouse`);
+  if (!p.personalize || p.warehouse.kind !== 'athena')
+    throw new Error(`pipeline ${p.name}: the aws backend needs personalize ARNs and an athena warehouse`);
   const region = p.personalize.region;
-  const spec = interactionsSource(p);
-  if (spec.kind !== 'pinpoint') {
-    throw new Error(`pipeline ${p.name}: on AWS the events source needs its own Athena table; use source.kind 'pinpoint' or the local backend`);
-  }
+  // Every source kind reads its own Glue table (`athena ddl` prints them).
+  const spec = interactionsSpec(p);
   const athena = p.warehouse;
   const ports: PipelinePorts = {
     warehouse: new AthenaWarehouse(new AthenaClient({ region }), {
       database: athena.database,
       workGroup: athena.workGroup,
       outputLocation: athena.outputLocation,
-      buildSql: (req) => buildAthenaInteractionsQuery(spec, req, { events: athena.eventsTable, endpoints: athena.endpointsTable }),
+      buildSql: (req) => buildAthenaInteractionsQuery(spec, req, { endpoints: athena.endpointsTable }),
     }),
     recommender: new PersonalizeRecommender(new PersonalizeClient({ region }), {
       importRoleArn: p.personalize.importRoleArn,
@@ -33,10 +32,11 @@ export function buildAwsPorts(p: PipelineConfig): PipelinePorts {
     }),
     store: new S3ObjectStore(new S3Client({ region })),
   };
-  if (p.source.kind === 'pinpoint' && p.source.endpointExport.enabled) {
+  const exporting = pipelineSources(p).find((s) => s.kind === 'pinpoint' && s.endpointExport.enabled);
+  if (exporting?.kind === 'pinpoint') {
     ports.exporter = new PinpointEndpointExporter(new PinpointClient({ region }), {
-      applicationId: p.source.endpointExport.applicationId!,
-      roleArn: p.source.endpointExport.roleArn!,
+      applicationId: exporting.endpointExport.applicationId!,
+      roleArn: exporting.endpointExport.roleArn!,
     });
   }
   return ports;

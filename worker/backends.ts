@@ -9,7 +9,7 @@ import { LocalEndpointExporter } from '../activities/local/exporter';
 import { LocalRecommender } from '../activities/local/recommender';
 import { FileObjectStore } from '../activities/local/store';
 import { DuckDbWarehouse } from '../activities/local/warehouse';
-import { interactionsSource, toPipelineSettings, type Config, type PipelineConfig } from '../common/config';
+import { interactionsSpec, toPipelineSettings, type Config, type PipelineConfig } from '../common/config';
 import type { PipelineSettings, PollSettings } from '../common/types';
 import { DEFAULT_POLL } from '../workflows/wait-schedule';
 import { toMs } from '../workflows/duration';
@@ -79,7 +79,7 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
   const store = new FileObjectStore();
   return {
     exporter: new LocalEndpointExporter({ dataDir: path.join(config.local.dataDir), stateDir }),
-    warehouse: new DuckDbWarehouse({ spec: interactionsSource(p), dataDir: config.local.dataDir, statePath: path.join(stateDir, 'queries.json') }),
+    warehouse: new DuckDbWarehouse({ spec: interactionsSpec(p), dataDir: config.local.dataDir, statePath: path.join(stateDir, 'queries.json') }),
     recommender,
     store,
     notifier: buildNotifier(p),

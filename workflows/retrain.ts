@@ -10,6 +10,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -37,7 +38,8 @@ import type {
   Stage,
 } from '../common/types';
 import { RetrainPhaseKey, RetrainPipelineKey, statusQuery, TemporalScheduledStartTimeKey } from './defs';
-import { decideTraining, evaluateGate, logicalRunDate, runNames } from './plan';
+import { evaluateGate, logicalRunDate, runNames } from './plan';
+import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_DEADLINE_EXCEEDED, waitForJob, type WaitProgress } from './wait-for-job';
 
 /** Starts and reads: short calls, retried with backoff (throttling, 5xx); bad input fails at once. */
@@ -201,11 +203,18 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     if (!done('QUERY')) {
       enter('QUERY');
       const lookbackDays = input.lookbackDays !== undefined ? input.lookbackDays : settings.lookbackDays;
+      // Runs recorded before import planning replay without it.
+      const plan = patched(IMPORT_PLAN_PATCH)
+        ? planImport({ mode: settings.importMode, runDate, lookbackDays, state: await act.readImportState(input.pipeline), allowHistoryShrink: settings.allowHistoryShrink ?? false, runKey: names.runKey })
+        : undefined;
+      progress.importPlan = plan;
+      if (plan?.note) log.info('import window', { note: plan.note });
       const { queryId } = await act.startInteractionsQuery({
         pipeline: input.pipeline,
         token: names.queryToken,
         runDate,
-        lookbackDays,
+        lookbackDays: plan ? queryLookback(plan, lookbackDays) : lookbackDays,
+        ...(plan?.startMs !== undefined ? { startMs: plan.startMs } : {}),
         endpointExportPrefix: settings.exportEndpoints ? names.exportPrefix : undefined,
         outputPrefix: names.queryOutputPrefix,
       });
@@ -225,7 +234,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     if (!done('DECIDE')) {
       enter('DECIDE');
       const last = await act.readLastRun(input.pipeline);
-      const decision = decideTraining(progress.stats!, last, { force: input.force, dryRun: input.dryRun });
+      const decision = decideImport(progress.stats!, last, progress.importPlan, { force: input.force, dryRun: input.dryRun });
       if (!decision.train) throw new RunEnded('SKIPPED', decision.reason);
     }
 
@@ -235,12 +244,13 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
         pipeline: input.pipeline,
         jobName: names.importJobName,
         dataLocation: names.interactionsUri,
-        importMode: settings.importMode,
+        importMode: progress.importPlan?.importMode ?? settings.importMode,
       });
       progress.jobs.importJobArn = jobArn;
       await wait('IMPORT', 'import', 'dataset import', async () =>
         mapImportJobStatus(await check.describeDatasetImport({ pipeline: input.pipeline, jobArn }))
       );
+      if (progress.importPlan) await act.recordImport({ pipeline: input.pipeline, state: progress.importPlan.after });
     }
 
     if (!done('TRAIN')) {

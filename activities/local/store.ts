@@ -54,6 +54,20 @@ export class FileObjectStore implements ObjectStore {
     }
   }
 
+  /** A whole-file copy the kernel does (copy_file_range / reflink where the file system can), then a rename. */
+  async copy(sourceUri: string, targetUri: string): Promise<void> {
+    const file = fileUriToPath(targetUri);
+    const tmp = tempBeside(file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      await fs.promises.copyFile(fileUriToPath(sourceUri), tmp);
+      await fs.promises.rename(tmp, file);
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
   async exists(uri: string): Promise<boolean> {
     try {
       await fs.promises.access(fileUriToPath(uri));

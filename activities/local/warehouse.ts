@@ -15,18 +15,20 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { InteractionsSource } from '../../common/interactions';
+import type { InteractionsSource, InteractionsSpec } from '../../common/interactions';
+import type { InteractionStats } from '../../common/types';
 import type { JobObservation } from '../../common/job-status';
 import type { InteractionsQueryRequest, Warehouse } from '../ports';
 import {
   buildDuckDbEventsQuery,
   buildDuckDbInteractionsQuery,
   diagnoseUnreadableLinesSql,
-  eventFilesForWindow,
+  eventFilesForSource,
   filesWithUnreadableLinesSql,
   lit,
   malformedCountsSql,
 } from '../query/duckdb';
+import { preparedStatsUri } from '../interactions-file';
 import { fileUriToPath, readJson, writeJsonAtomic } from './files';
 
 export type QueryStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
@@ -50,7 +52,7 @@ interface QueryJob {
 type JobsFile = Record<string, QueryJob>;
 
 export type DuckDbWarehouseOptions = {
-  spec: InteractionsSource;
+  spec: InteractionsSpec;
   /** A RUNNING job whose heartbeat is older than this is taken to be orphaned (default 30 s). */
   staleAfterMs?: number;
   /** The local data directory: relative event prefixes resolve against it; job states live in it. */
@@ -69,7 +71,8 @@ export function queryIdFor(token: string): string {
 }
 
 function sameRequest(a: InteractionsQueryRequest, b: InteractionsQueryRequest): boolean {
-  const key = (r: InteractionsQueryRequest) => JSON.stringify([r.token, r.runDate, r.lookbackDays, r.endpointExportPrefix ?? null, r.outputPrefix]);
+  const key = (r: InteractionsQueryRequest) =>
+    JSON.stringify([r.token, r.runDate, r.lookbackDays, r.startMs ?? null, r.endpointExportPrefix ?? null, r.outputPrefix]);
   return key(a) === key(b);
 }
 
@@ -179,9 +182,9 @@ export interface QueryRunResult {
   filesRead: number;
 }
 
-/** Where the events of a spec are: a file:// URI or a path (relative ones resolve against dataDir). */
-export function eventsRootOf(spec: InteractionsSource, dataDir?: string): string {
-  const prefix = spec.eventsPrefix;
+/** Where the events of a source are: a file:// URI or a path (relative ones resolve against dataDir). */
+export function eventsRootOf(source: Pick<InteractionsSource, 'eventsPrefix'>, dataDir?: string): string {
+  const prefix = source.eventsPrefix;
   if (dataDir && !/^[a-z0-9]+:\/\//i.test(prefix) && !path.isAbsolute(prefix)) return path.resolve(dataDir, prefix);
   return fileUriToPath(prefix);
 }
@@ -198,7 +201,7 @@ export function endpointExportFiles(prefix: string): string[] {
 }
 
 async function withDuckDb<T>(tempDir: string, fn: (db: DuckDBConnection) => Promise<T>): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2', temp_directory: tempDir });
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', temp_directory: tempDir, preserve_insertion_order: 'false' });
   const db = await instance.connect();
   try {
     return await fn(db);
@@ -231,17 +234,35 @@ async function diagnoseUnreadable(tempDir: string, files: string[], unreadable: 
   return out;
 }
 
-/** Runs the whole query once and writes `<outputPrefix><fileName>` with the interactions header. */
+/**
+ * The rules prepareInteractionsFile applies to a query result (interactions-file.ts normalizeRow),
+ * in SQL, so the local result is already the file Personalize imports and its facts are counted here.
+ */
+function importable(columns: readonly string[]): string {
+  const checks = [
+    `length(USER_ID) <= 256 AND length(ITEM_ID) <= 256`,
+    `lower(USER_ID) <> 'null' AND lower(ITEM_ID) <> 'null'`,
+    `"TIMESTAMP" BETWEEN 0 AND 999999999999`,
+  ];
+  if (columns.includes('EVENT_VALUE')) checks.push('(EVENT_VALUE IS NULL OR isfinite(EVENT_VALUE))');
+  return checks.map((c) => `(${c})`).join(' AND ');
+}
+
+/**
+ * Runs the whole query once and writes `<outputPrefix><fileName>` with the pipeline's header, plus
+ * the facts of the file next to it (interactions-file.ts preparedStatsUri). Each source's files are
+ * read once: the parsed records feed both the interactions and the malformed counts; the result is
+ * written as it is computed, unsorted.
+ */
 export async function runInteractionsQuery(
-  spec: InteractionsSource,
+  spec: InteractionsSpec,
   req: InteractionsQueryRequest,
   fileName: string,
   opts: { dataDir?: string } = {}
 ): Promise<QueryRunResult> {
-  const windowSeconds = spec.kind === 'pinpoint' ? spec.attributionWindowSeconds : 0;
-  const eventFiles = eventFilesForWindow(eventsRootOf(spec, opts.dataDir), req.runDate, req.lookbackDays, windowSeconds);
+  const eventFiles = spec.sources.map((s) => eventFilesForSource(eventsRootOf(s, opts.dataDir), s, req));
   let endpoints: string[] | undefined;
-  if (spec.kind === 'pinpoint' && spec.useEndpointExport && req.endpointExportPrefix) {
+  if (spec.sources.some((s) => s.kind === 'pinpoint' && s.useEndpointExport) && req.endpointExportPrefix) {
     endpoints = endpointExportFiles(req.endpointExportPrefix);
     if (endpoints.length === 0) throw new Error(`the endpoint export under ${req.endpointExportPrefix} has no .gz files`);
   }
@@ -250,20 +271,47 @@ export async function runInteractionsQuery(
   const outPath = path.join(outDir, fileName);
   const partial = `${outPath}.${process.pid}.partial`;
   const tempDir = path.join(opts.dataDir ?? outDir, '.warehouse', 'tmp');
+  const names = spec.columns.map((c) => (c === 'TIMESTAMP' ? '"TIMESTAMP"' : c)).join(', ');
 
-  const { rows, counts, unreadableFiles } = await withDuckDb(tempDir, async (db) => {
-    // Parsed once, then both the interactions and the malformed counts read the table.
-    await db.run(`CREATE TEMP TABLE parsed_events AS ${buildDuckDbEventsQuery(spec, req, eventFiles)}`);
-    const select = buildDuckDbInteractionsQuery(spec, req, { events: eventFiles, endpoints }, { parsedEvents: 'parsed_events' });
-    const copied = await scalarRows(db, `COPY (${select}) TO ${lit(partial)} (FORMAT csv, HEADER, DELIMITER ',')`);
+  const { stats, counts, unreadableFiles } = await withDuckDb(tempDir, async (db) => {
+    const parsed = spec.sources.map((_, i) => `parsed_${i}`);
+    for (const [i, source] of spec.sources.entries()) {
+      await db.run(`CREATE TEMP TABLE ${parsed[i]} AS ${buildDuckDbEventsQuery(source, req, eventFiles[i]!)}`);
+    }
+    const select = buildDuckDbInteractionsQuery(spec, req, { events: eventFiles, endpoints }, { parsedEvents: parsed });
+    await db.run(`CREATE TEMP TABLE result AS SELECT *, ${importable(spec.columns)} AS importable FROM (${select})`);
+    await db.run(`COPY (SELECT ${names} FROM result WHERE importable) TO ${lit(partial)} (FORMAT csv, HEADER, DELIMITER ',')`);
+    // One pass per key: users and their counts together, then items.
+    const [[rows, users, usersWith2Plus]] = (await scalarRows(
+      db,
+      `SELECT coalesce(sum(n), 0), count(*), count(*) FILTER (WHERE n >= 2) FROM (SELECT count(*) AS n FROM result WHERE importable GROUP BY USER_ID)`
+    )) as [[bigint | number, bigint, bigint]];
+    const [[items, maxTimestamp, invalidRows]] = (await scalarRows(
+      db,
+      `SELECT count(DISTINCT ITEM_ID) FILTER (WHERE importable), max("TIMESTAMP") FILTER (WHERE importable), count(*) FILTER (WHERE NOT importable) FROM result`
+    )) as [[bigint, bigint | null, bigint]];
+    const stats: InteractionStats = {
+      rows: Number(rows),
+      users: Number(users),
+      usersWith2Plus: Number(usersWith2Plus),
+      items: Number(items),
+      maxTimestamp: maxTimestamp === null ? null : Number(maxTimestamp),
+      invalidRows: Number(invalidRows),
+    };
     const counts: Record<string, number> = {};
-    for (const [problem, n] of await scalarRows(db, malformedCountsSql('parsed_events'))) counts[String(problem)] = Number(n);
-    const unreadableFiles = counts.bad_json ? (await scalarRows(db, filesWithUnreadableLinesSql('parsed_events'))).map(([f]) => String(f)) : [];
-    return { rows: Number(copied[0]?.[0] ?? 0), counts, unreadableFiles };
+    const unreadableFiles: string[] = [];
+    for (const table of parsed) {
+      for (const [problem, n] of await scalarRows(db, malformedCountsSql(table))) counts[String(problem)] = (counts[String(problem)] ?? 0) + Number(n);
+    }
+    if (counts.bad_json) {
+      for (const table of parsed) unreadableFiles.push(...(await scalarRows(db, filesWithUnreadableLinesSql(table))).map(([f]) => String(f)));
+    }
+    return { stats, counts, unreadableFiles };
   }).catch((err: unknown) => {
     fs.rmSync(partial, { force: true });
     throw err;
   });
+  fs.writeFileSync(fileUriToPath(preparedStatsUri(`file://${outPath}`)), JSON.stringify({ columns: spec.columns, stats }));
   fs.renameSync(partial, outPath);
 
   const malformed = { ...counts };
@@ -274,5 +322,5 @@ export async function runInteractionsQuery(
       malformed[reason] = (malformed[reason] ?? 0) + n;
     }
   }
-  return { outputUri: `file://${outPath}`, rows, malformed, filesRead: eventFiles.length };
+  return { outputUri: `file://${outPath}`, rows: stats.rows, malformed, filesRead: eventFiles.reduce((n, f) => n + f.length, 0) };
 }

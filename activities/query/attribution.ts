@@ -2,13 +2,14 @@
  * The attribution rule both dialects share, written once: an engagement matches a recommendation
  * on the same endpoint and campaign (or journey) that precedes it by at most the attribution
  * window; DISTINCT keeps one row per (user, item, event type, engagement), never a cross product.
- * The text is plain SQL that Trino and DuckDB read alike (the agreement test runs both).
+ * The text is plain SQL that Trino and DuckDB read alike (the Trino suite runs both). `prefix`
+ * names the source's CTEs (`<prefix>engagements`, `<prefix>recs` → `<prefix>matched`).
  */
-export function matchedEngagementsCte(windowMs: number): string {
-  return `matched AS (
+export function matchedEngagementsCte(windowMs: number, prefix = ''): string {
+  return `${prefix}matched AS (
   SELECT DISTINCT r.user_id, r.item_id, g.event_type, g.event_value, g.ts, g.endpoint_id, g.attribution
-  FROM engagements g
-  JOIN recs r
+  FROM ${prefix}engagements g
+  JOIN ${prefix}recs r
     ON (r.endpoint_id = g.endpoint_id AND r.attribution = g.attribution)
    AND (r.ts <= g.ts AND g.ts <= r.ts + ${windowMs})
 )`;

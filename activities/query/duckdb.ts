@@ -6,63 +6,59 @@
  *
  * Reading: `read_json(…, ignore_errors = true)` with an explicit schema turns every unreadable line
  * (bad JSON, invalid UTF-8, not an object) into a row of NULLs and every wrongly typed field into a
- * NULL, so one vectorised pass yields both the events and, in the `problem` column, why a record is
- * unusable. Measured on 1M Pinpoint records this is ~2.5× faster than reading lines as text and
- * extracting fields with json_extract (0.48 s vs 1.24 s for the scan).
+ * NULL, so one vectorised pass yields both the engagements and, in the `problem` column, why a
+ * record is unusable. Measured on 1M Pinpoint records this is ~2.5× faster than reading lines as
+ * text and extracting fields with json_extract (0.48 s vs 1.24 s for the scan). Only the fields the
+ * query uses are declared, so the parser skips the rest.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EventsSourceSpec, FieldMapping, InteractionsSource, PinpointSourceSpec, ScoringModel } from '../../common/interactions';
+import type {
+  EventsSourceSpec,
+  FieldMapping,
+  InteractionsSource,
+  InteractionsSpec,
+  PinpointSourceSpec,
+  SesSourceSpec,
+  SmsSourceSpec,
+} from '../../common/interactions';
+import { lookBehindSeconds } from '../../common/interactions';
 import type { InteractionsQueryRequest } from '../ports';
-import { EARLIEST_PLAUSIBLE_MS, eventWindow, hourPartitions, partitionRange, type EventWindow } from './window';
 import { matchedEngagementsCte } from './attribution';
+import {
+  clean,
+  ENGAGEMENT_COLUMNS,
+  ident,
+  lit,
+  mappedType,
+  outputColumns,
+  scoredEngagements,
+  scoringValues,
+  timeIn,
+} from './sql';
+import { EARLIEST_PLAUSIBLE_MS, eventWindow, hourPartitions, partitionRange, type EventWindow } from './window';
 
-export type DuckDbQueryRequest = Pick<InteractionsQueryRequest, 'runDate' | 'lookbackDays'>;
+export { lit };
+
+export type DuckDbQueryRequest = Pick<InteractionsQueryRequest, 'runDate' | 'lookbackDays' | 'startMs'>;
 
 export interface DuckDbInputFiles {
-  /** Event-stream files (plain or .gz NDJSON), usually from eventFilesForWindow. */
-  events: string[];
-  /** Endpoint-export files (.gz NDJSON with `Id`): the existence filter, when the spec uses it. */
+  /** Per source, in the spec's order: its event files (plain or .gz NDJSON), usually from eventFilesForSource. */
+  events: string[][];
+  /** Endpoint-export files (.gz NDJSON with `Id`): the existence filter, when a Pinpoint source uses it. */
   endpoints?: string[];
-}
-
-/** SQL string literal. */
-export function lit(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-function ident(s: string): string {
-  return `"${s.replace(/"/g, '""')}"`;
 }
 
 function sqlList(items: string[]): string {
   return `[${items.map(lit).join(', ')}]`;
 }
 
-function scoringValues(scoring: ScoringModel): string {
-  const rows = Object.entries(scoring).map(([type, value]) => {
-    if (!Number.isFinite(value)) throw new RangeError(`the scoring model gives "${type}" a value that is not a number`);
-    return `(${lit(type)}, ${value}::DOUBLE)`;
-  });
-  if (rows.length === 0) throw new RangeError('the scoring model is empty: no event type would count as an interaction');
-  return `VALUES ${rows.join(', ')}`;
-}
-
-function windowOf(spec: InteractionsSource, req: DuckDbQueryRequest): EventWindow {
-  return eventWindow(req.runDate, req.lookbackDays, spec.kind === 'pinpoint' ? spec.attributionWindowSeconds : 0);
+export function windowOf(source: InteractionsSource, req: DuckDbQueryRequest): EventWindow {
+  return eventWindow(req.runDate, req.lookbackDays, lookBehindSeconds(source), req.startMs);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Which files to read
-
-/**
- * Hour folders (`YYYY/MM/DD/HH`) that can hold events of the run's window, recommendations
- * `windowSeconds` before it included, widened by Firehose's filing slack; null = all history.
- */
-export function eventPartitionsForWindow(runDate: string, lookbackDays: number | null, windowSeconds: number): string[] | null {
-  const range = partitionRange(eventWindow(runDate, lookbackDays, windowSeconds));
-  return range ? hourPartitions(range.fromMs, range.toMs) : null;
-}
 
 function filesIn(dir: string): string[] {
   return fs
@@ -82,48 +78,104 @@ function subdirs(dir: string): string[] {
 
 /**
  * Event files under `root` (the directory the events prefix names, holding `YYYY/MM/DD/HH/`) whose
- * hour folder can hold events of the window; plain and `.gz` alike. Sorted, so queries are stable.
+ * hour folder can hold events of the window; plain and `.gz` alike, never a hidden or `.tmp` file
+ * (a writer's file in progress). Sorted, so queries are stable.
  */
-export function eventFilesForWindow(root: string, runDate: string, lookbackDays: number | null, windowSeconds: number): string[] {
-  const partitions = eventPartitionsForWindow(runDate, lookbackDays, windowSeconds);
+export function eventFilesIn(root: string, w: EventWindow, lateArrivalSeconds = 0): string[] {
+  const range = partitionRange(w, lateArrivalSeconds);
   if (!fs.existsSync(root)) return [];
-  if (partitions) return partitions.flatMap((p) => (fs.existsSync(path.join(root, p)) ? filesIn(path.join(root, p)) : []));
+  if (range) {
+    return hourPartitions(range.fromMs, range.toMs).flatMap((p) =>
+      fs.existsSync(path.join(root, p)) ? filesIn(path.join(root, p)) : []
+    );
+  }
   const walk = (dir: string, depth: number): string[] =>
     depth === 4 ? filesIn(dir) : subdirs(dir).flatMap((d) => walk(path.join(dir, d), depth + 1));
   return walk(root, 0);
 }
 
+/** The files one source's query reads for a run. */
+export function eventFilesForSource(root: string, source: InteractionsSource, req: DuckDbQueryRequest): string[] {
+  return eventFilesIn(root, windowOf(source, req), source.lateArrivalSeconds);
+}
+
+/** Event files of a lookback window whose recommendations may precede it by `windowSeconds`. */
+export function eventFilesForWindow(
+  root: string,
+  runDate: string,
+  lookbackDays: number | null,
+  windowSeconds: number
+): string[] {
+  return eventFilesIn(root, eventWindow(runDate, lookbackDays, windowSeconds));
+}
+
+/** Hour folders (`YYYY/MM/DD/HH`) such a window reads, widened by Firehose's filing slack; null = all history. */
+export function eventPartitionsForWindow(
+  runDate: string,
+  lookbackDays: number | null,
+  windowSeconds: number
+): string[] | null {
+  const range = partitionRange(eventWindow(runDate, lookbackDays, windowSeconds));
+  return range ? hourPartitions(range.fromMs, range.toMs) : null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing: one row per record, with `problem` naming why it is unusable (NULL when it is fine)
 
-/** A relation with no rows but the columns of the parsed events (no files to read). */
-function emptyRelation(columns: Record<string, string>): string {
-  return `SELECT ${Object.entries(columns)
+type Columns = Record<string, string>;
+
+/** A relation with no rows but the given columns (no files to read). */
+function emptyRelation(columns: Columns): string {
+  return `(SELECT ${Object.entries(columns)
     .map(([name, type]) => `NULL::${type} AS ${ident(name)}`)
-    .join(', ')} WHERE false`;
+    .join(', ')} WHERE false)`;
 }
 
-const PINPOINT_COLUMNS = {
-  event_type: 'VARCHAR',
-  arrival_timestamp: 'BIGINT',
-  client: 'STRUCT(client_id VARCHAR)',
-  attributes: 'STRUCT(campaign_id VARCHAR, journey_id VARCHAR, item_id VARCHAR, personalize_user_id VARCHAR)',
-};
-
-function readJson(files: string[], columns: Record<string, string>): string {
+function readJson(files: string[], columns: Columns): string {
+  if (files.length === 0) return emptyRelation({ ...columns, __file: 'VARCHAR' });
   const schema = Object.entries(columns)
     .map(([name, type]) => `${lit(name)}: ${lit(type)}`)
     .join(', ');
   return `read_json(${sqlList(files)}, format = 'newline_delimited', ignore_errors = true, filename = '__file', columns = {${schema}})`;
 }
 
-const clean = (expr: string) => `nullif(trim(${expr}), '')`;
+const allNull = (columns: Columns) =>
+  Object.keys(columns)
+    .map((c) => `${ident(c)} IS NULL`)
+    .join(' AND ');
+
+/** The `problem` cases every non-Pinpoint source shares, after its own `bad_json` / `not_track`. */
+function commonProblems(w: EventWindow): string {
+  return `WHEN raw_type IS NULL THEN 'missing_fields'
+      WHEN user_id IS NULL THEN 'missing_user_id'
+      WHEN item_id IS NULL THEN 'missing_item_id'
+      WHEN ts IS NULL THEN 'bad_timestamp'
+      WHEN ts < ${EARLIEST_PLAUSIBLE_MS} OR ts > ${w.latestPlausibleMs} THEN 'absurd_timestamp'`;
+}
+
+/** Wraps a source's extracted fields with `problem`, `ok` and `file` (the file of an unreadable line). */
+function withProblems(extracted: string, firstCases: string, w: EventWindow): string {
+  return `SELECT raw_type, engagement_key, user_id, item_id, ts, mapped_value, recommendation_id, impression,
+  problem IS NULL AS ok, problem, CASE WHEN problem = 'bad_json' THEN __file END AS file
+FROM (
+  SELECT *, CASE
+      ${firstCases}
+      ${commonProblems(w)}
+    END AS problem
+  FROM (${extracted})
+)`;
+}
+
+/** The fields the Pinpoint query reads, as read_json declares them (the bench reads the same). */
+export const PINPOINT_COLUMNS: Columns = {
+  event_type: 'VARCHAR',
+  arrival_timestamp: 'BIGINT',
+  client: 'STRUCT(client_id VARCHAR)',
+  attributes: 'STRUCT(campaign_id VARCHAR, journey_id VARCHAR, item_id VARCHAR, personalize_user_id VARCHAR)',
+};
 
 /** Parsed Pinpoint records: event_type, ts (arrival ms), endpoint_id, attribution, item_id, user_id, file, problem. */
 export function pinpointEventsSql(spec: PinpointSourceSpec, w: EventWindow, files: string[]): string {
-  const source = files.length
-    ? readJson(files, PINPOINT_COLUMNS)
-    : `(${emptyRelation({ ...PINPOINT_COLUMNS, __file: 'VARCHAR' })})`;
   return `SELECT event_type, ts, endpoint_id, attribution, item_id, user_id,
   CASE WHEN problem = 'bad_json' THEN __file END AS file,
   problem
@@ -143,33 +195,85 @@ FROM (
       coalesce(${clean('attributes.campaign_id')}, ${clean('attributes.journey_id')}) AS attribution,
       ${clean('attributes.item_id')} AS item_id,
       ${clean('attributes.personalize_user_id')} AS user_id
-    FROM ${source}
+    FROM ${readJson(files, PINPOINT_COLUMNS)}
   )
 )`;
 }
 
-/** Nested read_json column types for the dotted paths of a field mapping. */
-export function mappingColumns(paths: string[]): Record<string, string> {
+const SES_TIME_OBJECTS = ['open', 'click', 'delivery', 'bounce', 'complaint', 'deliveryDelay', 'subscription'] as const;
+const SES_COLUMNS: Columns = {
+  eventType: 'VARCHAR',
+  mail: 'STRUCT("timestamp" VARCHAR, "messageId" VARCHAR, tags MAP(VARCHAR, VARCHAR[]))',
+  ...Object.fromEntries(SES_TIME_OBJECTS.map((o) => [o, 'STRUCT("timestamp" VARCHAR)'])),
+};
+
+/** ISO-8601 with an offset (SES writes `Z`) → epoch ms. */
+const isoMs = (expr: string) => `epoch_ms(TRY_CAST(${expr} AS TIMESTAMPTZ))`;
+
+export function sesEventsSql(spec: SesSourceSpec, w: EventWindow, files: string[]): string {
+  const tag = (name: string) => clean(`mail.tags[${lit(name)}][1]`);
+  const time = `coalesce(${[...SES_TIME_OBJECTS, 'mail'].map((o) => `${ident(o)}."timestamp"`).join(', ')})`;
+  const extracted = `SELECT __file, ${Object.keys(SES_COLUMNS).map(ident).join(', ')},
+    "eventType" AS raw_type,
+    concat_ws('|', mail."messageId", "eventType", CAST(${isoMs(time)} AS VARCHAR)) AS engagement_key,
+    ${tag(spec.tags.userId)} AS user_id,
+    ${tag(spec.tags.itemId)} AS item_id,
+    ${isoMs(time)} AS ts,
+    NULL::DOUBLE AS mapped_value,
+    ${tag(spec.tags.recommendationId)} AS recommendation_id,
+    NULL::VARCHAR AS impression
+  FROM ${readJson(files, SES_COLUMNS)}`;
+  return withProblems(extracted, `WHEN ${allNull(SES_COLUMNS)} THEN 'bad_json'`, w);
+}
+
+const SMS_COLUMNS: Columns = {
+  eventType: 'VARCHAR',
+  eventTimestamp: 'BIGINT',
+  messageId: 'VARCHAR',
+  context: 'MAP(VARCHAR, VARCHAR)',
+};
+
+export function smsEventsSql(spec: SmsSourceSpec, w: EventWindow, files: string[]): string {
+  const ctx = (key: string) => clean(`context[${lit(key)}]`);
+  const extracted = `SELECT __file, ${Object.keys(SMS_COLUMNS).map(ident).join(', ')},
+    "eventType" AS raw_type,
+    concat_ws('|', "messageId", "eventType") AS engagement_key,
+    ${ctx(spec.context.userId)} AS user_id,
+    ${ctx(spec.context.itemId)} AS item_id,
+    "eventTimestamp" AS ts,
+    NULL::DOUBLE AS mapped_value,
+    ${ctx(spec.context.recommendationId)} AS recommendation_id,
+    NULL::VARCHAR AS impression
+  FROM ${readJson(files, SMS_COLUMNS)}`;
+  return withProblems(extracted, `WHEN ${allNull(SMS_COLUMNS)} THEN 'bad_json'`, w);
+}
+
+/** Nested read_json column types for dotted paths (VARCHAR leaves unless typed otherwise). */
+export function mappingColumns(paths: (string | { path: string; type: string })[]): Columns {
   interface Node {
-    [key: string]: Node;
+    type?: string;
+    children: Map<string, Node>;
   }
-  for (const p of paths) {
+  const typed = paths.map((p) => (typeof p === 'string' ? { path: p, type: 'VARCHAR' } : p));
+  for (const { path: p } of typed) {
     if (p.split('.').some((k) => k === '')) throw new RangeError(`field path "${p}" has an empty segment`);
-    const parent = paths.find((q) => q.startsWith(`${p}.`));
-    if (parent) throw new RangeError(`field path "${p}" is a value, but "${parent}" reads it as an object`);
+    const parent = typed.find((q) => q.path.startsWith(`${p}.`));
+    if (parent) throw new RangeError(`field path "${p}" is a value, but "${parent.path}" reads it as an object`);
   }
-  const root: Node = {};
-  for (const p of paths) {
+  const root: Node = { children: new Map() };
+  for (const { path: p, type } of typed) {
     let node = root;
-    for (const k of p.split('.')) node = node[k] ??= {};
+    for (const k of p.split('.')) {
+      if (!node.children.has(k)) node.children.set(k, { children: new Map() });
+      node = node.children.get(k)!;
+    }
+    node.type = type;
   }
   const typeOf = (n: Node): string =>
-    Object.keys(n).length === 0
-      ? 'VARCHAR'
-      : `STRUCT(${Object.entries(n)
-          .map(([k, child]) => `${ident(k)} ${typeOf(child)}`)
-          .join(', ')})`;
-  return Object.fromEntries(Object.entries(root).map(([k, n]) => [k, typeOf(n)]));
+    n.children.size === 0
+      ? n.type!
+      : `STRUCT(${[...n.children.entries()].map(([k, child]) => `${ident(k)} ${typeOf(child)}`).join(', ')})`;
+  return Object.fromEntries([...root.children.entries()].map(([k, n]) => [k, typeOf(n)]));
 }
 
 function fieldAt(p: string): string {
@@ -188,117 +292,145 @@ function epochMsOf(raw: string): string {
       END`;
 }
 
-/** Parsed generic events: user_id, item_id, event_type, ts (ms), mapped_value, file, problem. */
-export function genericEventsSql(mapping: FieldMapping, w: EventWindow, files: string[]): string {
-  const paths = [mapping.USER_ID, mapping.ITEM_ID, mapping.EVENT_TYPE, mapping.TIMESTAMP, ...(mapping.EVENT_VALUE ? [mapping.EVENT_VALUE] : [])];
-  const columns = mappingColumns(paths);
-  const source = files.length ? readJson(files, columns) : `(${emptyRelation({ ...columns, __file: 'VARCHAR' })})`;
-  const allNull = Object.keys(columns)
-    .map((c) => `${ident(c)} IS NULL`)
-    .join(' AND ');
-  return `SELECT user_id, item_id, event_type, ts, mapped_value,
-  CASE WHEN problem = 'bad_json' THEN __file END AS file,
-  problem
-FROM (
-  SELECT *,
-    CASE
-      WHEN ${allNull} THEN 'bad_json'
-      WHEN event_type IS NULL THEN 'missing_fields'
-      WHEN user_id IS NULL THEN 'missing_user_id'
-      WHEN item_id IS NULL THEN 'missing_item_id'
-      WHEN ts IS NULL THEN 'bad_timestamp'
-      WHEN ts < ${EARLIEST_PLAUSIBLE_MS} OR ts > ${w.latestPlausibleMs} THEN 'absurd_timestamp'
-    END AS problem
-  FROM (
-    SELECT *, TRY(${epochMsOf('raw_ts')}) AS ts
-    FROM (
-      SELECT *,
-        ${clean(fieldAt(mapping.USER_ID))} AS user_id,
-        ${clean(fieldAt(mapping.ITEM_ID))} AS item_id,
-        ${clean(fieldAt(mapping.EVENT_TYPE))} AS event_type,
-        trim(${fieldAt(mapping.TIMESTAMP)}) AS raw_ts,
-        ${mapping.EVENT_VALUE ? `TRY_CAST(${fieldAt(mapping.EVENT_VALUE)} AS DOUBLE)` : 'NULL::DOUBLE'} AS mapped_value
-      FROM ${source}
-    )
-  )
-)`;
+/** The paths a generic-events query reads, typed, with `type` and `messageId` for the track filter and de-duplication. */
+function eventsPaths(mapping: FieldMapping, withMeta = true): { path: string; type: string }[] {
+  const leaves = [
+    mapping.USER_ID,
+    mapping.ITEM_ID,
+    mapping.EVENT_TYPE,
+    mapping.TIMESTAMP,
+    mapping.EVENT_VALUE,
+    mapping.RECOMMENDATION_ID,
+  ];
+  const out = new Map<string, string>();
+  if (withMeta) {
+    out.set('type', 'VARCHAR');
+    out.set('messageId', 'VARCHAR');
+  }
+  for (const p of leaves) if (p) out.set(p, 'VARCHAR');
+  if (mapping.IMPRESSION) {
+    if (out.has(mapping.IMPRESSION))
+      throw new RangeError(`field path "${mapping.IMPRESSION}" is read both as a value and as the impression list`);
+    out.set(mapping.IMPRESSION, 'VARCHAR[]');
+  }
+  return [...out.entries()].map(([p, type]) => ({ path: p, type }));
 }
 
-/** The parsed records of a source, with their `problem`: what the warehouse materialises once. */
-export function buildDuckDbEventsQuery(spec: InteractionsSource, req: DuckDbQueryRequest, eventFiles: string[]): string {
-  const w = windowOf(spec, req);
-  return spec.kind === 'pinpoint' ? pinpointEventsSql(spec, w, eventFiles) : genericEventsSql(spec.mapping, w, eventFiles);
+/** Parsed generic events; records of another `type` than track get problem `not_track` (not counted malformed). */
+export function genericEventsSql(spec: Pick<EventsSourceSpec, 'mapping'>, w: EventWindow, files: string[]): string {
+  const mapping = spec.mapping;
+  const columns = mappingColumns(eventsPaths(mapping));
+  const mappedOnly = mappingColumns(eventsPaths(mapping, false));
+  const opt = (p: string | undefined, expr: (e: string) => string, type: string) =>
+    p ? expr(fieldAt(p)) : `NULL::${type}`;
+  const extracted = `SELECT *, TRY(${epochMsOf('raw_ts')}) AS ts FROM (
+    SELECT __file, ${Object.keys(columns).map(ident).join(', ')},
+      ${clean(fieldAt(mapping.EVENT_TYPE))} AS raw_type,
+      coalesce("messageId", '') AS engagement_key,
+      ${clean(fieldAt(mapping.USER_ID))} AS user_id,
+      ${clean(fieldAt(mapping.ITEM_ID))} AS item_id,
+      trim(${fieldAt(mapping.TIMESTAMP)}) AS raw_ts,
+      ${opt(mapping.EVENT_VALUE, (e) => `TRY_CAST(${e} AS DOUBLE)`, 'DOUBLE')} AS mapped_value,
+      ${opt(mapping.RECOMMENDATION_ID, clean, 'VARCHAR')} AS recommendation_id,
+      ${opt(mapping.IMPRESSION, (e) => `nullif(array_to_string(${e}, '|'), '')`, 'VARCHAR')} AS impression
+    FROM ${readJson(files, columns)}
+  )`;
+  return withProblems(
+    extracted,
+    `WHEN ${allNull(mappedOnly)} AND "type" IS NULL THEN 'bad_json'\n      WHEN "type" IS NOT NULL AND "type" <> 'track' THEN 'not_track'`,
+    w
+  );
+}
+
+/** The parsed records of one source, with their `problem`: what the warehouse materialises once. */
+export function buildDuckDbEventsQuery(
+  source: InteractionsSource,
+  req: DuckDbQueryRequest,
+  eventFiles: string[]
+): string {
+  const w = windowOf(source, req);
+  switch (source.kind) {
+    case 'pinpoint':
+      return pinpointEventsSql(source, w, eventFiles);
+    case 'ses':
+      return sesEventsSql(source, w, eventFiles);
+    case 'sms':
+      return smsEventsSql(source, w, eventFiles);
+    case 'events':
+      return genericEventsSql(source, w, eventFiles);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The interactions
 
-function arrivalIn(col: string, fromMs: number | null, toMs: number): string {
-  return fromMs === null ? `(${col} < ${toMs})` : `(${col} >= ${fromMs} AND ${col} < ${toMs})`;
-}
-
-function pinpointInteractions(spec: PinpointSourceSpec, w: EventWindow, events: string, endpointFiles: string[] | undefined): string {
+function pinpointEngagements(
+  p: string,
+  spec: PinpointSourceSpec,
+  w: EventWindow,
+  events: string,
+  endpointFiles: string[] | undefined
+): string[] {
   const endpointFilter = endpointFiles
-    ? `\n    AND endpoint_id IN (SELECT Id FROM ${
-        endpointFiles.length ? readJson(endpointFiles, { Id: 'VARCHAR' }) : `(${emptyRelation({ Id: 'VARCHAR' })})`
-      })`
+    ? ` AND endpoint_id IN (SELECT Id FROM ${readJson(endpointFiles, { Id: 'VARCHAR' })})`
     : '';
-  const windowMs = Math.round(spec.attributionWindowSeconds * 1000);
   const rec = lit(spec.recommendationEventType);
-  return `WITH scoring (event_type, event_value) AS (${scoringValues(spec.scoring)}),
-events AS (
-  SELECT event_type, ts, endpoint_id, attribution, item_id, user_id
-  FROM ${events}
-  WHERE problem IS NULL${endpointFilter}
-),
-recs AS (
+  // recs and engagements read the parsed events directly: a shared CTE of all events would be
+  // materialised once more (DuckDB materialises a CTE referenced twice), a copy of every record.
+  const usable = `problem IS NULL${endpointFilter}`;
+  return [
+    `${p}recs AS (
   SELECT endpoint_id, attribution, item_id, user_id, ts
-  FROM events
-  WHERE (event_type = ${rec}) AND ${arrivalIn('ts', w.recommendationsFromMs, w.endMs)}
-),
-engagements AS (
+  FROM ${events}
+  WHERE ${usable} AND (event_type = ${rec}) AND ${timeIn('ts', w.recommendationsFromMs, w.endMs)}
+)`,
+    `${p}engagements AS (
   SELECT e.endpoint_id, e.attribution, e.event_type, e.ts, s.event_value
-  FROM events e
-  JOIN scoring s ON s.event_type = e.event_type
-  WHERE (e.event_type <> ${rec}) AND (e.attribution IS NOT NULL) AND ${arrivalIn('e.ts', w.startMs, w.endMs)}
-),
-${matchedEngagementsCte(windowMs)}
-SELECT user_id AS USER_ID, item_id AS ITEM_ID, event_type AS EVENT_TYPE, event_value AS EVENT_VALUE,
-  CAST(floor(ts / 1000e0) AS BIGINT) AS "TIMESTAMP"
-FROM matched
-ORDER BY 5, 1, 2, 3, 4`;
-}
-
-function genericInteractions(spec: EventsSourceSpec, w: EventWindow, events: string): string {
-  const scored = spec.scoring !== undefined;
-  const join = scored ? `\n  JOIN (${scoringValues(spec.scoring!)}) AS s (event_type, event_value) ON s.event_type = g.event_type` : '';
-  const value = scored ? 'coalesce(g.mapped_value, s.event_value)' : 'coalesce(g.mapped_value, 1.0::DOUBLE)';
-  return `SELECT g.user_id AS USER_ID, g.item_id AS ITEM_ID, g.event_type AS EVENT_TYPE, ${value} AS EVENT_VALUE,
-  CAST(floor(g.ts / 1000e0) AS BIGINT) AS "TIMESTAMP"
-FROM ${events} AS g${join}
-WHERE g.problem IS NULL AND ${arrivalIn('g.ts', w.startMs, w.endMs)}
-ORDER BY 5, 1, 2, 3, 4`;
+  FROM (SELECT endpoint_id, attribution, ts, ${mappedType('event_type', spec.eventTypes)} AS event_type FROM ${events}
+        WHERE ${usable} AND (event_type <> ${rec}) AND (attribution IS NOT NULL) AND ${timeIn('ts', w.startMs, w.endMs)}) e
+  JOIN ${scoringValues(spec.scoring)} AS s (event_type, event_value) ON s.event_type = e.event_type
+)`,
+    matchedEngagementsCte(Math.round(spec.attributionWindowSeconds * 1000), p),
+    `${p}out AS (
+  SELECT user_id, item_id, event_type, event_value, ts, NULL::VARCHAR AS recommendation_id, NULL::VARCHAR AS impression FROM ${p}matched
+)`,
+  ];
 }
 
 /**
  * The interactions of one run as one SELECT (wrap it in COPY … TO). Reads `files.events` itself,
- * or, with `opts.parsedEvents`, a relation that already holds buildDuckDbEventsQuery's rows.
+ * or, with `opts.parsedEvents`, relations (one per source) that already hold buildDuckDbEventsQuery's rows.
  */
 export function buildDuckDbInteractionsQuery(
-  spec: InteractionsSource,
+  spec: InteractionsSpec,
   req: DuckDbQueryRequest,
   files: DuckDbInputFiles,
-  opts: { parsedEvents?: string } = {}
+  opts: { parsedEvents?: string[] } = {}
 ): string {
-  const w = windowOf(spec, req);
-  const events = opts.parsedEvents ?? `(${buildDuckDbEventsQuery(spec, req, files.events)})`;
-  if (spec.kind === 'events') return genericInteractions(spec, w, events);
-  return pinpointInteractions(spec, w, events, spec.useEndpointExport ? files.endpoints : undefined);
+  if (spec.sources.length === 0) throw new RangeError('a pipeline needs at least one source');
+  const ctes = spec.sources.flatMap((source, i) => {
+    const p = `s${i}_`;
+    const w = windowOf(source, req);
+    const events = opts.parsedEvents?.[i] ?? `(${buildDuckDbEventsQuery(source, req, files.events[i] ?? [])})`;
+    if (source.kind === 'pinpoint')
+      return pinpointEngagements(p, source, w, events, source.useEndpointExport ? files.endpoints : undefined);
+    return [
+      `${p}out AS (\n  ${scoredEngagements(events, { mapping: source.eventTypes, scoring: source.scoring, fromMs: w.startMs, toMs: w.endMs })}\n)`,
+    ];
+  });
+  const union = spec.sources
+    .map((_, i) => `SELECT ${ENGAGEMENT_COLUMNS.join(', ')} FROM s${i}_out`)
+    .join('\n  UNION ALL\n  ');
+  return `WITH ${ctes.join(',\n')}
+SELECT ${outputColumns(spec.columns)}
+FROM (
+  ${union}
+) engagements`;
 }
 
-/** Unusable records by reason, from the parsed events. */
+/** Unusable records by reason, from the parsed events (records of another type than track are not malformed). */
 export function malformedCountsSql(parsedEvents: string): string {
-  return `SELECT problem, count(*)::BIGINT AS n FROM ${parsedEvents} WHERE problem IS NOT NULL GROUP BY problem ORDER BY problem`;
+  return `SELECT problem, count(*)::BIGINT AS n FROM ${parsedEvents} WHERE problem IS NOT NULL AND problem <> 'not_track' GROUP BY problem ORDER BY problem`;
 }
 
 /** Files holding unreadable lines (a handful, usually none): the diagnosis below reads only them. */

@@ -25,7 +25,16 @@ export interface EventWindow {
   latestPlausibleMs: number;
 }
 
-export function eventWindow(runDate: string, lookbackDays: number | null, attributionWindowSeconds: number): EventWindow {
+/**
+ * The window of a run: the `lookbackDays` ending with the run date (UTC), or all history; `startMs`,
+ * when given, starts it there instead (an INCREMENTAL import's watermark, a FULL import's kept history).
+ */
+export function eventWindow(
+  runDate: string,
+  lookbackDays: number | null,
+  attributionWindowSeconds: number,
+  startMs?: number
+): EventWindow {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new RangeError(`runDate must be YYYY-MM-DD, got "${runDate}"`);
   const endMs = Date.parse(`${runDate}T00:00:00Z`) + DAY;
   if (!Number.isFinite(endMs)) throw new RangeError(`runDate must be YYYY-MM-DD, got "${runDate}"`);
@@ -33,16 +42,38 @@ export function eventWindow(runDate: string, lookbackDays: number | null, attrib
     throw new RangeError(`the attribution window must be ≥ 0 seconds, got ${attributionWindowSeconds}`);
   }
   const latestPlausibleMs = endMs + DAY;
+  if (startMs !== undefined) {
+    if (!Number.isSafeInteger(startMs))
+      throw new RangeError(`the window start must be epoch milliseconds, got ${startMs}`);
+    return {
+      startMs,
+      endMs,
+      recommendationsFromMs: startMs - Math.round(attributionWindowSeconds * 1000),
+      latestPlausibleMs,
+    };
+  }
   if (lookbackDays === null) return { startMs: null, endMs, recommendationsFromMs: null, latestPlausibleMs };
-  if (!(Number.isInteger(lookbackDays) && lookbackDays >= 1)) throw new RangeError(`lookbackDays must be a whole number ≥ 1, got ${lookbackDays}`);
-  const startMs = endMs - lookbackDays * DAY;
-  return { startMs, endMs, recommendationsFromMs: startMs - Math.round(attributionWindowSeconds * 1000), latestPlausibleMs };
+  if (!(Number.isInteger(lookbackDays) && lookbackDays >= 1))
+    throw new RangeError(`lookbackDays must be a whole number ≥ 1, got ${lookbackDays}`);
+  const from = endMs - lookbackDays * DAY;
+  return {
+    startMs: from,
+    endMs,
+    recommendationsFromMs: from - Math.round(attributionWindowSeconds * 1000),
+    latestPlausibleMs,
+  };
 }
 
-/** Arrival-time range whose hour folders must be read (with the Firehose slack); null = all history. */
-export function partitionRange(w: EventWindow): { fromMs: number; toMs: number } | null {
+/**
+ * Arrival-time range whose hour folders must be read (with the Firehose slack, and a source's late
+ * arrivals: SMS receipts come up to 72 h after the event); null = all history.
+ */
+export function partitionRange(w: EventWindow, lateArrivalSeconds = 0): { fromMs: number; toMs: number } | null {
   if (w.recommendationsFromMs === null) return null;
-  return { fromMs: w.recommendationsFromMs - FIREHOSE_FOLDER_SLACK_MS, toMs: w.endMs + FIREHOSE_FOLDER_SLACK_MS };
+  return {
+    fromMs: w.recommendationsFromMs - FIREHOSE_FOLDER_SLACK_MS,
+    toMs: w.endMs + FIREHOSE_FOLDER_SLACK_MS + Math.round(lateArrivalSeconds * 1000),
+  };
 }
 
 function pad(n: number): string {

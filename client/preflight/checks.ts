@@ -384,7 +384,7 @@ export async function checkTables(c: PreflightClients, p: PipelineConfig): Promi
           ? problem(
               check,
               issues.join('; '),
-              'recreate it from the definitions: npm run cdk -- deploy (or the DDL of athenaTableDdl in activities/query/athena.ts)'
+              'recreate it from the definitions: npm run cdk -- deploy (or the DDL that `athena ddl` prints)'
             )
           : ok(
               check,
@@ -399,7 +399,7 @@ export async function checkTables(c: PreflightClients, p: PipelineConfig): Promi
           check,
           err,
           `glue:GetTable on ${database}.${def.name}`,
-          'create it: npm run cdk -- deploy (or the DDL of athenaTableDdl in activities/query/athena.ts)'
+          'create it: npm run cdk -- deploy (or the DDL that `athena ddl` prints)'
         )
       );
     }

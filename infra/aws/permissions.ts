@@ -6,7 +6,8 @@
  *
  * Pure: no SDK, no CDK (the client imports it, and the production image has no aws-cdk-lib).
  */
-import type { PipelineConfig } from '../../common/config';
+import { pipelineSources, type PipelineConfig } from '../../common/config';
+import { pipelineGlueTables } from '../../activities/query/glue-tables';
 
 export interface Grant {
   /** Statement id: letters and digits. */
@@ -80,7 +81,7 @@ export function queryResultsPlace(p: PipelineConfig): S3Place {
 
 /** The S3 places a pipeline's events arrive in (one per source; today a pipeline has one). */
 export function eventPlaces(p: PipelineConfig): S3Place[] {
-  return [s3Place(p.source.eventsPrefix)];
+  return pipelineSources(p).map((s) => s3Place(s.eventsPrefix));
 }
 
 /** Import job names start with the pipeline name (workflows/plan.ts runNames). */
@@ -100,10 +101,7 @@ export function workerGrants(p: PipelineConfig): Grant[] {
   const results = queryResultsPlace(p);
   const events = eventPlaces(p);
   const glue = (kind: string) => `arn:${partition}:glue:${region}:${account}:${kind}`;
-  const tables = [
-    wh.eventsTable,
-    ...(p.source.kind === 'pinpoint' && p.source.endpointExport.enabled ? [wh.endpointsTable] : []),
-  ];
+  const tables = pipelineGlueTables(p).map((t) => t.name);
 
   const grants: Grant[] = [
     {
@@ -181,8 +179,9 @@ export function workerGrants(p: PipelineConfig): Grant[] {
       why: 'list the work and event buckets',
     },
   ];
-  if (p.source.kind === 'pinpoint' && p.source.endpointExport.enabled) {
-    const app = `arn:${partition}:mobiletargeting:${region}:${account}:apps/${p.source.endpointExport.applicationId}`;
+  const exporting = pipelineSources(p).find((s) => s.kind === 'pinpoint' && s.endpointExport.enabled);
+  if (exporting?.kind === 'pinpoint') {
+    const app = `arn:${partition}:mobiletargeting:${region}:${account}:apps/${exporting.endpointExport.applicationId}`;
     grants.push(
       {
         sid: `${id}Export`,
@@ -193,7 +192,7 @@ export function workerGrants(p: PipelineConfig): Grant[] {
       {
         sid: `${id}PassExportRole`,
         actions: ['iam:PassRole'],
-        resources: [p.source.endpointExport.roleArn!],
+        resources: [exporting.endpointExport.roleArn!],
         conditions: { StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } },
         why: 'hand the export role to Pinpoint',
       }

@@ -262,7 +262,7 @@ export class PersonalizeOptimizerStack extends Stack {
         value: spec.name,
         description: `Firehose stream of pipeline ${p.name}`,
       });
-      if (p.source.kind === 'pinpoint') {
+      if (spec.kind === 'pinpoint') {
         // Pinpoint's event stream (aws pinpoint put-event-stream) writes to Firehose with this role.
         const pinpoint = new iam.Role(this, `PinpointStreamRole-${spec.name}`, {
           description: `Pinpoint writes the event stream of pipeline ${p.name} to Firehose`,

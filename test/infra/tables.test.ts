@@ -1,10 +1,17 @@
 /**
- * The stack's table definitions state the same facts as `athenaTableDdl` (the DDL the query is
- * written against): columns and types, partition key, SerDe and its properties, location and every
- * projection property. Until both come from one definition, this keeps them from drifting.
+ * The Glue tables the stack creates are the tables `athena ddl` prints, for every source kind: the
+ * same definitions (activities/query/glue-tables.ts), and the DDL text states the same facts as the
+ * definition (columns and types, partition key, SerDe and its properties, location, every
+ * projection property).
  */
-import { athenaTableDdl } from '../../activities/query/athena';
-import { endpointExportTable, pinpointEventsTable, type GlueTableDefinition } from '../../infra/aws/tables';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { pipelineDdl } from '../../client/athena-ddl';
+import { parseConfig, type PipelineConfig } from '../../common/config';
+import { PersonalizeOptimizerStack } from '../../infra/aws/stack';
+import { tablesForPipeline, type GlueTableDefinition } from '../../infra/aws/tables';
 
 interface ParsedDdl {
   name: string;
@@ -29,12 +36,12 @@ function columns(text: string): { name: string; type: string }[] {
     .filter(Boolean)
     .map((l) => {
       const [name, ...type] = l.split(/\s+/);
-      return { name: name!, type: type.join(' ') };
+      return { name: name!.replace(/`/g, ''), type: type.join(' ') };
     });
 }
 
 function parseDdl(ddl: string): ParsedDdl {
-  const m = /CREATE EXTERNAL TABLE IF NOT EXISTS [\w]+\.(\w+) \(\n([\s\S]*?)\n\)\n/.exec(ddl);
+  const m = /CREATE EXTERNAL TABLE IF NOT EXISTS `?\w+`?\.`?(\w+)`? \(\n([\s\S]*?)\n\)\n/.exec(ddl);
   if (!m) throw new Error(`cannot read the DDL:\n${ddl}`);
   return {
     name: m[1]!,
@@ -48,8 +55,8 @@ function parseDdl(ddl: string): ParsedDdl {
 }
 
 function factsOf(d: GlueTableDefinition): ParsedDdl {
-  // EXTERNAL and classification are Glue's own bookkeeping, implied by CREATE EXTERNAL TABLE.
-  const { EXTERNAL: _e, classification: _c, ...properties } = d.parameters;
+  // EXTERNAL is Glue's own bookkeeping, implied by CREATE EXTERNAL TABLE.
+  const { EXTERNAL: _e, ...properties } = d.parameters;
   return {
     name: d.name,
     columns: d.columns,
@@ -61,26 +68,58 @@ function factsOf(d: GlueTableDefinition): ParsedDdl {
   };
 }
 
-const [eventsDdl, endpointsDdl] = athenaTableDdl({
-  database: 'personalize_optimizer',
-  eventsLocation: 's3://shop-data/events/',
-  endpointsLocation: 's3://shop-data/work/runs/',
+const ENV = { DATA_BUCKET: 'shop-data', AWS_ACCOUNT_ID: '111122223333', AWS_REGION: 'eu-west-1' };
+const EXAMPLES = ['aws.example.yaml', 'aws-sources.example.yaml'].map((f) => path.join(__dirname, '../../config', f));
+
+function pipelinesOf(file: string): PipelineConfig[] {
+  return parseConfig(fs.readFileSync(file, 'utf8'), path.basename(file), ENV).pipelines;
+}
+
+const sourcesPipeline = pipelinesOf(EXAMPLES[1]!)[0]!;
+
+test('the sources example covers SES, SMS and events tables', () => {
+  expect(tablesForPipeline(sourcesPipeline).map((t) => t.name)).toEqual(['ses_event', 'sms_event', 'track_event']);
 });
 
-test('the Pinpoint events table: the same columns, SerDe, location and projection as athenaTableDdl', () => {
-  const ddl = parseDdl(eventsDdl!);
-  expect(ddl.properties['projection.dt.format']).toBe('yyyy/MM/dd/HH');
-  expect(factsOf(pinpointEventsTable({ name: 'event', eventsLocation: 's3://shop-data/events' }))).toEqual(ddl);
-});
+test.each(EXAMPLES.flatMap((f) => pipelinesOf(f).map((p) => [path.basename(f), p] as const)))(
+  '%s: each table of athena ddl states the same facts as the definition the stack builds',
+  (_file, p) => {
+    const defs = tablesForPipeline(p);
+    const ddl = pipelineDdl(p);
+    expect(ddl).toHaveLength(defs.length);
+    defs.forEach((def, i) => expect(parseDdl(ddl[i]!)).toEqual(factsOf(def)));
+  }
+);
 
-test('the endpoint export table: the same columns, SerDe and location as athenaTableDdl', () => {
-  expect(factsOf(endpointExportTable({ name: 'endpoint_export', location: 's3://shop-data/work/runs/' }))).toEqual(
-    parseDdl(endpointsDdl!)
+test('the stack creates one Glue table per source, from the same definitions', () => {
+  const config = parseConfig(fs.readFileSync(EXAMPLES[1]!, 'utf8'), 'aws-sources.example.yaml', ENV);
+  const t = Template.fromStack(
+    new PersonalizeOptimizerStack(new App(), { config, configPath: 'config/aws-sources.example.yaml' })
   );
+  const tables = Object.values(t.findResources('AWS::Glue::Table')).map(
+    (r) =>
+      (
+        r.Properties as {
+          TableInput: {
+            Name: string;
+            StorageDescriptor: { Columns: { Name: string; Type: string }[] };
+            Parameters: Record<string, string>;
+          };
+        }
+      ).TableInput
+  );
+  for (const def of tablesForPipeline(sourcesPipeline)) {
+    const table = tables.find((x) => x.Name === def.name);
+    expect(table).toBeDefined();
+    expect(table!.StorageDescriptor.Columns.map((c) => ({ name: c.Name, type: c.Type }))).toEqual(def.columns);
+    expect(table!.Parameters).toEqual(def.parameters);
+  }
+  expect(tables).toHaveLength(3);
 });
 
 test('the comparison sees a difference (a column type changed)', () => {
-  const def = pinpointEventsTable({ name: 'event', eventsLocation: 's3://shop-data/events/' });
-  def.columns = def.columns.map((c) => (c.name === 'arrival_timestamp' ? { ...c, type: 'string' } : c));
-  expect(factsOf(def)).not.toEqual(parseDdl(eventsDdl!));
+  const def = tablesForPipeline(sourcesPipeline)[1]!;
+  const ddl = parseDdl(pipelineDdl(sourcesPipeline)[1]!);
+  def.columns = def.columns.map((c, i) => (i === 0 ? { ...c, type: 'bigint' } : c));
+  expect(factsOf(def)).not.toEqual(ddl);
 });

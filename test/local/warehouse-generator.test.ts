@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DuckDbWarehouse } from '../../activities/local/warehouse';
 import { generatePinpointData, clusterOf } from '../../activities/local/generator/pinpoint';
-import { DEFAULT_SCORING_MODEL, type PinpointSourceSpec } from '../../common/interactions';
+import { pinpointSource, specOf } from '../helpers/specs';
 import { hourPartitions, eventWindow } from '../../activities/query/window';
 
 function tmp(): string {
@@ -76,14 +76,7 @@ test('partition pruning reads only the hours a window can touch', () => {
 test('the DuckDB warehouse runs asynchronously, adopts a second start, and counts malformed lines', async () => {
   const dir = tmp();
   await generatePinpointData({ dir, seed: 2, users: 200, items: 50, days: 3, endDate: '2026-11-23', events: 8000, malformed: 8, gzip: true });
-  const spec: PinpointSourceSpec = {
-    kind: 'pinpoint',
-    eventsPrefix: `file://${dir}/events/`,
-    recommendationEventType: '_custom.recommender',
-    attributionWindowSeconds: 86_400,
-    scoring: DEFAULT_SCORING_MODEL,
-    useEndpointExport: false,
-  };
+  const spec = specOf(pinpointSource({ eventsPrefix: `file://${dir}/events/`, attributionWindowSeconds: 86_400 }));
   const wh = new DuckDbWarehouse({ spec, dataDir: dir, statePath: path.join(dir, 'state', 'queries.json') });
   const req = { token: 'token-of-the-run-2026-11-23-abcdef', runDate: '2026-11-23', lookbackDays: null, outputPrefix: `file://${dir}/out/` };
   const { queryId } = await wh.startInteractionsQuery(req);

@@ -12,6 +12,7 @@ import { eventFilesForWindow, eventPartitionsForWindow, mappingColumns } from '.
 import { generateGenericEvents } from '../../activities/local/generator/events';
 import { DuckDbWarehouse } from '../../activities/local/warehouse';
 import { DEFAULT_FIELD_MAPPING } from '../../common/interactions';
+import { eventsSource, specOf } from '../helpers/specs';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'po-gen-'));
 
@@ -163,7 +164,7 @@ test('generic RudderStack track events: deterministic, and the events source tur
   expect(digest(a)).toBe(digest(b));
   const wh = new DuckDbWarehouse({
     dataDir: a,
-    spec: { kind: 'events', eventsPrefix: 'events/', mapping: DEFAULT_FIELD_MAPPING, scoring: { 'Product Viewed': 1, 'Order Completed': 5 } },
+    spec: specOf(eventsSource({ mapping: DEFAULT_FIELD_MAPPING, scoring: { 'Product Viewed': 1, 'Order Completed': 5 } })),
   });
   const { queryId } = await wh.startInteractionsQuery({ token: 'generic-events'.padEnd(32, '.'), runDate: '2026-11-23', lookbackDays: 2, outputPrefix: `file://${a}/out/` });
   await wh.idle();

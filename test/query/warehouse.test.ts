@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DuckDbWarehouse, queryIdFor } from '../../activities/local/warehouse';
-import { DEFAULT_SCORING_MODEL, INTERACTIONS_HEADER, type InteractionsSource, type PinpointSourceSpec } from '../../common/interactions';
+import { INTERACTIONS_HEADER, type InteractionsSource, type PinpointSourceSpec } from '../../common/interactions';
+import { eventsSource, pinpointSource, specOf } from '../helpers/specs';
 import type { InteractionsQueryRequest } from '../../activities/ports';
 
 const fixtures = path.resolve(__dirname, '..', 'fixtures', 'interactions');
@@ -18,14 +19,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function pinpoint(): PinpointSourceSpec {
-  return {
-    kind: 'pinpoint',
-    eventsPrefix: 'events/',
-    recommendationEventType: '_custom.recommender',
-    attributionWindowSeconds: 3600,
-    scoring: DEFAULT_SCORING_MODEL,
-    useEndpointExport: false,
-  };
+  return pinpointSource();
 }
 
 /** Writes lines into one hour folder of the event stream (relative to the data dir). */
@@ -50,7 +44,7 @@ async function finished(wh: DuckDbWarehouse, queryId: string) {
 
 test('runs asynchronously, adopts a second start with the same token, and writes <prefix><id>.csv', async () => {
   writeEvents('2026/11/23/10', 'stream-1', fs.readFileSync(path.join(fixtures, 'events.jsonl')));
-  const wh = new DuckDbWarehouse({ dataDir: dir, spec: pinpoint() });
+  const wh = new DuckDbWarehouse({ dataDir: dir, spec: specOf(pinpoint()) });
   const req = request('run-2026-11-23');
   const { queryId } = await wh.startInteractionsQuery(req);
   expect(queryId).toBe(queryIdFor(req.token));
@@ -68,13 +62,13 @@ test('runs asynchronously, adopts a second start with the same token, and writes
 
   // The state is in a small JSON file under the data dir; a restarted worker sees the finished job.
   expect(fs.existsSync(path.join(dir, '.warehouse', 'queries.json'))).toBe(true);
-  const restarted = new DuckDbWarehouse({ dataDir: dir, spec: pinpoint() });
+  const restarted = new DuckDbWarehouse({ dataDir: dir, spec: specOf(pinpoint()) });
   expect(await restarted.describeQuery(queryId)).toEqual(done);
   expect((await restarted.startInteractionsQuery(req)).queryId).toBe(queryId);
 });
 
 test('the same token with another request is refused rather than adopted', async () => {
-  const wh = new DuckDbWarehouse({ dataDir: dir, spec: pinpoint() });
+  const wh = new DuckDbWarehouse({ dataDir: dir, spec: specOf(pinpoint()) });
   await wh.startInteractionsQuery(request('tok'));
   await expect(wh.startInteractionsQuery(request('tok', { runDate: '2026-11-24' }))).rejects.toThrow(/already used/);
   await wh.idle();
@@ -89,7 +83,7 @@ test('a job left RUNNING by a dead worker is run again; one with a live heartbea
   fs.mkdirSync(path.dirname(statePath), { recursive: true });
   fs.writeFileSync(statePath, JSON.stringify({ [id]: orphan }));
 
-  const wh = new DuckDbWarehouse({ dataDir: dir, spec: pinpoint(), statePath });
+  const wh = new DuckDbWarehouse({ dataDir: dir, spec: specOf(pinpoint()), statePath });
   expect((await wh.describeQuery(id)).status).toBe('RUNNING');
   const done = await finished(wh, id);
   expect(done.status).toBe('SUCCEEDED');
@@ -121,7 +115,7 @@ test('malformed lines are counted by reason and never fail the query', async () 
     Buffer.from(good('ep-1', Date.UTC(2026, 10, 25, 12), '_email.open', { campaign_id: 'C' })), // > 1 day after the run date
   ];
   writeEvents('2026/11/23/10', 'stream-1', Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
-  const wh = new DuckDbWarehouse({ dataDir: dir, spec: pinpoint() });
+  const wh = new DuckDbWarehouse({ dataDir: dir, spec: specOf(pinpoint()) });
   const { queryId } = await wh.startInteractionsQuery(request('malformed', { lookbackDays: null }));
   const done = await finished(wh, queryId);
   expect(done.status).toBe('SUCCEEDED');
@@ -130,7 +124,7 @@ test('malformed lines are counted by reason and never fail the query', async () 
 });
 
 test('a missing endpoint export fails the job with a reason a person can act on', async () => {
-  const wh = new DuckDbWarehouse({ dataDir: dir, spec: { ...pinpoint(), useEndpointExport: true } });
+  const wh = new DuckDbWarehouse({ dataDir: dir, spec: specOf({ ...pinpoint(), useEndpointExport: true }) });
   const { queryId } = await wh.startInteractionsQuery(request('no-export', { endpointExportPrefix: `file://${dir}/exports/none/` }));
   const done = await finished(wh, queryId);
   expect(done.status).toBe('FAILED');
@@ -138,12 +132,11 @@ test('a missing endpoint export fails the job with a reason a person can act on'
 });
 
 test('a generic event source maps RudderStack track events and counts rows without ids', async () => {
-  const spec: InteractionsSource = {
-    kind: 'events',
+  const spec: InteractionsSource = eventsSource({
     eventsPrefix: `file://${dir}/track/`,
     mapping: { USER_ID: 'userId', ITEM_ID: 'properties.product_id', EVENT_TYPE: 'event', TIMESTAMP: 'timestamp' },
     scoring: { 'Product Viewed': 1, 'Order Completed': 10 },
-  };
+  });
   const folder = path.join(dir, 'track', '2026', '11', '23', '09');
   fs.mkdirSync(folder, { recursive: true });
   const events = [
@@ -156,12 +149,13 @@ test('a generic event source maps RudderStack track events and counts rows witho
     { type: 'track', event: 'Product Viewed', userId: 'u3', properties: { product_id: 'p3' }, timestamp: '2026-11-20T09:00:00+02:00' }, // too old
   ];
   fs.writeFileSync(path.join(folder, 'rudder-1'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  const wh = new DuckDbWarehouse({ dataDir: dir, spec });
+  const wh = new DuckDbWarehouse({ dataDir: dir, spec: specOf(spec) });
   const { queryId } = await wh.startInteractionsQuery(request('track'));
   const done = await finished(wh, queryId);
   expect(done.status).toBe('SUCCEEDED');
   expect(done.malformed).toEqual({ missing_user_id: 1, missing_item_id: 1 });
-  expect(fs.readFileSync(path.join(dir, 'out', `${queryId}.csv`), 'utf8')).toBe(
-    [INTERACTIONS_HEADER, 'u1,p1,Product Viewed,1.0,1795424400', 'u1,42,Order Completed,10.0,1795424500', 'u2,p2,Product Viewed,1.0,1795424600', ''].join('\n')
-  );
+  // Unsorted: Personalize does not need the rows in order.
+  const [header, ...rows] = fs.readFileSync(path.join(dir, 'out', `${queryId}.csv`), 'utf8').trim().split('\n');
+  expect(header).toBe(INTERACTIONS_HEADER);
+  expect(rows.sort()).toEqual(['u1,42,Order Completed,10.0,1795424500', 'u1,p1,Product Viewed,1.0,1795424400', 'u2,p2,Product Viewed,1.0,1795424600']);
 });

@@ -224,3 +224,31 @@ test('a 48-hour training keeps the history bounded', async () => {
   expect(trainPolls).toBeLessThan(130);
   process.stderr.write(`[figures] retrain_history_events_48h_training ${history.events!.length} (training polls ${trainPolls})\n`);
 });
+
+test('INCREMENTAL: the query starts at the watermark, the import appends, and the watermark moves once the import is ACTIVE', async () => {
+  const watermarkMs = Date.parse('2026-11-23T00:00:00Z');
+  const importState = { watermarkMs, fullFromMs: Date.parse('2026-10-01T00:00:00Z'), runKey: 'shop-2026-11-22', mode: 'FULL' as const };
+  const run = await runScenario({ ...base, importState }, { settings: { importMode: 'INCREMENTAL', lookbackDays: 30 } });
+  expect(run.result?.outcome).toBe('SUCCEEDED');
+  expect(run.fake.calls.startInteractionsQuery[0]).toMatchObject({ startMs: watermarkMs, runDate: '2026-11-23' });
+  expect(run.fake.calls.startDatasetImport[0]).toMatchObject({ importMode: 'INCREMENTAL' });
+  expect(run.fake.calls.recordImport).toEqual([{ watermarkMs: Date.parse('2026-11-24T00:00:00Z'), fullFromMs: importState.fullFromMs, runKey: 'shop-2026-11-23', mode: 'INCREMENTAL' }]);
+});
+
+test('FULL after an earlier FULL import: the query keeps its history although lookbackDays is shorter', async () => {
+  const fullFromMs = Date.parse('2026-09-01T00:00:00Z');
+  const run = await runScenario(
+    { ...base, importState: { watermarkMs: Date.parse('2026-11-23T00:00:00Z'), fullFromMs, runKey: 'shop-2026-11-22', mode: 'FULL' } },
+    { settings: { importMode: 'FULL', lookbackDays: 30 } }
+  );
+  expect(run.result?.outcome).toBe('SUCCEEDED');
+  expect(run.fake.calls.startInteractionsQuery[0]).toMatchObject({ startMs: fullFromMs });
+  expect(run.fake.calls.startDatasetImport[0]).toMatchObject({ importMode: 'FULL' });
+  expect(run.fake.calls.recordImport[0]).toMatchObject({ fullFromMs, mode: 'FULL' });
+});
+
+test('an import that is not ACTIVE moves no watermark', async () => {
+  const run = await runScenario({ ...base, importOutcome: { status: 'CREATE FAILED', reason: 'bad file' } }, { settings: { importMode: 'INCREMENTAL' } });
+  expect(run.error).toBeDefined();
+  expect(run.fake.calls.recordImport).toEqual([]);
+});

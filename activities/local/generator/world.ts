@@ -344,7 +344,7 @@ export class SessionWorld {
     // An obscure item: the least popular of the catalog.
     let target = 0;
     for (let i = 1; i < s.baseWeight.length; i++) if (s.baseWeight[i]! < s.baseWeight[target]!) target = i;
-    const bots = p.bots ?? Math.round(this.users / 2);
+    const bots = p.bots ?? Math.round(this.users / 5);
     const each = p.eventsPerBot ?? 8;
     const burstAt = dayStart + 12 * 3_600_000;
     for (let b = 0; b < bots; b++) {

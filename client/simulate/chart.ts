@@ -25,9 +25,9 @@ export interface LineChart {
   note?: string;
 }
 
-const W = 760;
+const W = 800;
 const H = 420;
-const M = { left: 64, right: 150, top: 44, bottom: 70 };
+const M = { left: 64, right: 170, top: 44, bottom: 70 };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -56,7 +56,7 @@ export function lineChartSvg(c: LineChart): string {
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, DejaVu Sans, sans-serif" font-size="12">`
   );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(

@@ -203,6 +203,20 @@ describe('recency- and sequence-aware scoring', () => {
   });
 });
 
+test('a model saved before transitions and blends existed still loads and ranks by co-engagement alone', () => {
+  const t = structuredInteractions({ interactions: 8000, users: 400, items: 120, groups: 4, affinity: 0.85, seed: 4 });
+  const coEngagementOnly = { neighbours: 1, transitions: 0, popularity: 0, recency: 1 };
+  const then = train(t, { ...DEFAULT_MODEL_OPTIONS, blend: coEngagementOnly, sessionBlend: coEngagementOnly });
+  // The fields an earlier version did not write:
+  const saved = JSON.parse(serializeModel(then)) as Record<string, unknown>;
+  for (const k of ['transitions', 'popularity', 'blend', 'sessionBlend', 'sessionGapSeconds', 'lastActive', 'transitionsFrom']) delete saved[k];
+  const loaded = deserializeModel(JSON.stringify(saved));
+  for (const u of ['u1', 'u2', 'u77', 'nobody']) {
+    expect(recommendFor(loaded, u, 20).map((s) => s.itemId)).toEqual(recommendFor(then, u, 20).map((s) => s.itemId));
+    expect(new Scorer(loaded).recommendFor(u, 5, { at: 2_000_000_000 }).map((s) => s.itemId)).toEqual(recommendFor(then, u, 5).map((s) => s.itemId));
+  }
+});
+
 describe('on session-structured data (the generator session mode)', () => {
   const world = new SessionWorld({ startDate: '2026-03-01', seed: 42, users: 1500, items: 600, clusters: 12, days: 10 });
   const t = sessionInteractions(world);

@@ -370,16 +370,37 @@ export function serializeModel(m: ItemModel): string {
   return JSON.stringify(plain);
 }
 
+/** What models saved before transitions and blends existed score with: co-engagement alone. */
+const CO_ENGAGEMENT_ONLY: Blend = { neighbours: 1, transitions: 0, popularity: 0, recency: 1 };
+
+/** Reads a saved model; one saved by an earlier version (no transitions, no blends) scores as it did then. */
 export function deserializeModel(text: string): ItemModel {
-  const p = JSON.parse(text) as Plain<ItemModel>;
+  const p = JSON.parse(text) as Partial<Plain<ItemModel>> &
+    Pick<Plain<ItemModel>, 'items' | 'users' | 'neighbours' | 'history' | 'seen' | 'popular' | 'trainedOn'>;
+  const nItems = p.items.length;
   return {
-    ...p,
+    items: p.items,
+    users: p.users,
     neighbours: typedRows(p.neighbours),
-    transitions: typedRows(p.transitions),
+    transitions: p.transitions
+      ? typedRows(p.transitions)
+      : { offsets: new Int32Array(nItems + 1), index: new Int32Array(0), weight: new Float32Array(0) },
     history: typedRows(p.history),
     seen: typedRows(p.seen),
-    popularity: Float32Array.from(p.popularity),
+    // Only the order of the popular items was kept: rank as weight keeps the fallback's order.
+    popularity: p.popularity ? Float32Array.from(p.popularity) : popularityFromOrder(p.popular, nItems),
     popular: Int32Array.from(p.popular),
-    lastActive: Float64Array.from(p.lastActive),
+    blend: p.blend ?? CO_ENGAGEMENT_ONLY,
+    sessionBlend: p.sessionBlend ?? CO_ENGAGEMENT_ONLY,
+    sessionGapSeconds: p.sessionGapSeconds ?? DEFAULT_MODEL_OPTIONS.sessionGapSeconds,
+    lastActive: p.lastActive ? Float64Array.from(p.lastActive) : new Float64Array(p.users.length).fill(-1),
+    transitionsFrom: p.transitionsFrom ?? 0,
+    trainedOn: p.trainedOn,
   };
+}
+
+function popularityFromOrder(popular: readonly number[], nItems: number): Float32Array {
+  const w = new Float32Array(nItems);
+  popular.forEach((i, rank) => (w[i] = popular.length - rank));
+  return w;
 }

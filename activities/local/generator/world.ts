@@ -295,10 +295,9 @@ export class SessionWorld {
     };
 
     const dayStart = this.startMs + day * DAY;
-    const meanActivity = 1;
     const events: WorldEvent[] = [];
     for (let u = 0; u < this.users; u++) {
-      if (r() >= Math.min(0.95, (o.activeShare * this.activity[u]!) / meanActivity)) continue;
+      if (r() >= Math.min(0.95, o.activeShare * this.activity[u]!)) continue;
       const sessions = geometric(r, o.sessionsPerDay);
       for (let k = 0; k < sessions; k++) {
         const sessionId = `s-${this.seed}-${day}-${u}-${k}`;

@@ -6,6 +6,7 @@
 import { benchInteractions } from './interactions';
 import { benchRealtime } from './realtime';
 import { benchRetrainHistory } from './retrain-history';
+import { benchSimulate } from './simulate';
 import { benchTraining } from './training';
 
 type Report = (name: string, value: number) => void;
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   training: () => benchTraining(report, { interactions: INTERACTIONS }),
   interactions: () => benchInteractions(report, { events: EVENTS }),
   realtime: () => benchRealtime(report),
+  simulate: () => benchSimulate(report),
 };
 
 async function main(): Promise<void> {

@@ -18,6 +18,36 @@ const DAY = 86_400_000;
 /** Funnel: a view may lead to an add, an add to an order; affinity raises every step. */
 const FUNNEL = ['Product Viewed', 'Product Added', 'Order Completed'] as const;
 
+/** A RudderStack `track` call as its S3 destination writes it. */
+export function trackRecord(e: { event: string; userId: string; anonymousId: string; messageId: string; productId: string; price?: number; at: number }): Record<string, unknown> {
+  const timestamp = new Date(e.at).toISOString();
+  return {
+    type: 'track',
+    event: e.event,
+    userId: e.userId,
+    anonymousId: e.anonymousId,
+    messageId: e.messageId,
+    properties: { product_id: e.productId, ...(e.price !== undefined && { price: e.price }) },
+    context: { library: { name: 'analytics-node', version: '6.0.0' } },
+    timestamp,
+    originalTimestamp: timestamp,
+    sentAt: timestamp,
+    receivedAt: timestamp,
+  };
+}
+
+/** Writes JSON lines by hour folder (`events/YYYY/MM/DD/HH/rudderstack-…-<tag>.json`); returns the files written. */
+export function writeHourFiles(dir: string, byHour: Map<string, string[]>, tag: string): number {
+  let files = 0;
+  for (const [hour, lines] of [...byHour.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const folder = path.join(dir, 'events', hour);
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, `rudderstack-${hour.replace(/\//g, '-')}-${tag}.json`), `${lines.join('\n')}\n`);
+    files++;
+  }
+  return files;
+}
+
 export async function generateGenericEvents(opts: GenericEventsOptions, onProgress?: ProgressListener): Promise<{ events: number; files: number }> {
   const seed = opts.seed ?? 42;
   const users = opts.users ?? 1000;
@@ -42,32 +72,14 @@ export async function generateGenericEvents(opts: GenericEventsOptions, onProgre
         for (const [step, event] of FUNNEL.entries()) {
           if (step > 0 && random() >= affinity) break;
           at += step * Math.floor(random() * 600_000);
-          const timestamp = new Date(at).toISOString();
-          const record = {
-            type: 'track',
-            event,
-            userId: userId(u),
-            anonymousId: `anon-${u}`,
-            messageId: `${seed}-${day}-${u}-${k}-${step}`,
-            properties: { product_id: itemId(item), price: 5 + (item % 50) },
-            context: { library: { name: 'analytics-node', version: '6.0.0' } },
-            timestamp,
-            originalTimestamp: timestamp,
-            sentAt: timestamp,
-            receivedAt: timestamp,
-          };
+          const record = trackRecord({ event, userId: userId(u), anonymousId: `anon-${u}`, messageId: `${seed}-${day}-${u}-${k}-${step}`, productId: itemId(item), price: 5 + (item % 50), at });
           const key = hourDir(at);
           (byHour.get(key) ?? byHour.set(key, []).get(key)!).push(JSON.stringify(record));
           events++;
         }
       }
     }
-    for (const [hour, lines] of [...byHour.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const folder = path.join(opts.dir, 'events', hour);
-      fs.mkdirSync(folder, { recursive: true });
-      fs.writeFileSync(path.join(folder, `rudderstack-${hour.replace(/\//g, '-')}-${seed}.json`), `${lines.join('\n')}\n`);
-      files++;
-    }
+    files += writeHourFiles(opts.dir, byHour, String(seed));
     onProgress?.((day + 1) * users, days * users);
   }
   return { events, files };

@@ -87,6 +87,8 @@ interface SolutionVersionRecord extends Timestamps {
   metrics?: Metrics;
   trainedOn?: number;
   trainingHours?: number;
+  /** The scorer's blends chosen on validation data (for a next session, within a session). */
+  blends?: TrainingOutcome['blends'];
 }
 
 interface CampaignUpdateRecord extends Timestamps {
@@ -512,7 +514,7 @@ export class LocalRecommender implements Recommender {
       v = readJson<SolutionVersionRecord>(file)!;
       if (v.status === 'CREATE STOPPING') v.status = 'CREATE STOPPED';
       else if (v.status === 'CREATE IN_PROGRESS' && !waiting.signal.aborted) {
-        Object.assign(v, { status: 'ACTIVE', metrics: outcome.metrics, trainedOn: outcome.trainedOn, trainingHours: (Date.now() - startedAt) / 3_600_000 });
+        Object.assign(v, { status: 'ACTIVE', metrics: outcome.metrics, trainedOn: outcome.trainedOn, trainingHours: (Date.now() - startedAt) / 3_600_000, blends: outcome.blends });
       } else return;
     } catch (err) {
       v = readJson<SolutionVersionRecord>(file)!;
@@ -653,7 +655,8 @@ export class LocalRecommender implements Recommender {
 
   /**
    * GetRecommendations: the campaign's active version ranks items for the user (popularity for users
-   * it does not know), never returning items the user already interacted with.
+   * it does not know), never returning items the user already interacted with. The request's time
+   * tells the scorer whether the user's session is still going on.
    */
   async recommend(campaignArn: string, userId: string, numResults = 25): Promise<{ itemList: { itemId: string; score: number }[]; solutionVersionArn: string }> {
     if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalid('numResults must be an integer from 1 to 500');
@@ -661,7 +664,7 @@ export class LocalRecommender implements Recommender {
     this.resumeDeployment(c);
     if (!c.solutionVersionArn) throw notFound(`campaign ${campaignArn} has no deployed solution version yet; run a retrain first`);
     const scorer = await this.scorer(c.solutionVersionArn);
-    return { itemList: scorer.recommendFor(userId, numResults), solutionVersionArn: c.solutionVersionArn };
+    return { itemList: scorer.recommendFor(userId, numResults, { at: this.now() / 1000 }), solutionVersionArn: c.solutionVersionArn };
   }
 
   /** Appends real-time records (PutEvents/PutItems/PutUsers) to the event log a later training reads. */

@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '../files';
 import { BASELINE_PREFIX } from './baseline';
-import { evaluateOnHoldout, splitHoldout } from './metrics';
-import { DEFAULT_MODEL_OPTIONS, serializeModel, train } from './model';
+import { serializeModel, type Blend } from './model';
 import { TableBuilder, mergeTables, readInteractionsCsv, readTable, rowCount, writeTable, type InteractionTable } from './table';
+import { fitAndEvaluate } from './tune';
 
 /** Personalize's minimum number of records in one dataset import job. */
 export const MIN_IMPORT_RECORDS = 1000;
@@ -48,6 +48,8 @@ export interface TrainingOutcome {
   metrics: Record<string, number>;
   trainedOn: number;
   evaluatedUsers: number;
+  /** The blends chosen on validation data: for a next session, and while a session goes on. */
+  blends: { next: Blend; session: Blend };
 }
 
 export async function runImport(task: ImportTask): Promise<ImportOutcome> {
@@ -107,8 +109,8 @@ export function trainingTable(task: TrainingTask): InteractionTable {
 }
 
 /**
- * Trains twice: on the holdout's input part to measure the model and the popularity baseline, then
- * on everything for the model that is served.
+ * Measures the model on a holdout (blends chosen on its input part, never on the holdout), then
+ * fits everything with those blends for the model that is served.
  */
 export async function runTraining(task: TrainingTask): Promise<TrainingOutcome> {
   const table = trainingTable(task);
@@ -116,13 +118,11 @@ export async function runTraining(task: TrainingTask): Promise<TrainingOutcome> 
   if (rows < MIN_TRAINING_INTERACTIONS) {
     throw new Error(`There are not enough interactions to train: ${rows}; at least ${MIN_TRAINING_INTERACTIONS} are required.`);
   }
-  const split = splitHoldout(table);
-  const holdout = evaluateOnHoldout(table, split, train(table, DEFAULT_MODEL_OPTIONS, split.include));
-  const model = train(table, DEFAULT_MODEL_OPTIONS);
+  const { model, holdout, blends } = fitAndEvaluate(table);
   writeFileAtomic(task.modelFile, serializeModel(model));
   const metrics: Record<string, number> = { ...holdout.model };
   for (const [k, v] of Object.entries(holdout.popularity)) metrics[`${BASELINE_PREFIX}${k}`] = v;
-  return { metrics, trainedOn: rows, evaluatedUsers: holdout.users };
+  return { metrics, trainedOn: rows, evaluatedUsers: holdout.users, blends: { next: blends.next.blend, session: blends.session.blend } };
 }
 
 export async function runTask(task: JobTask): Promise<ImportOutcome | TrainingOutcome> {

@@ -5,7 +5,8 @@
  * is trained on all other users plus the evaluation users' older interactions, then asked to rank.
  * The popularity baseline is measured on the same split, so the two can be compared side by side.
  */
-import { DEFAULT_MODEL_OPTIONS, Scorer, train, type ItemModel, type ModelOptions } from './model';
+import type { ItemModel } from './model';
+import { Scorer } from './scorer';
 import type { InteractionTable } from './table';
 
 export function ndcgAt<T>(ranked: readonly T[], truth: ReadonlySet<T>, k: number): number {
@@ -82,10 +83,11 @@ function stableHash(seed: number, s: string): number {
   return h;
 }
 
-export function splitHoldout(t: InteractionTable, opts: HoldoutOptions = DEFAULT_HOLDOUT): HoldoutSplit {
+/** With `base`, only its rows take part: rows outside it are neither input nor truth. */
+export function splitHoldout(t: InteractionTable, opts: HoldoutOptions = DEFAULT_HOLDOUT, base?: Uint8Array): HoldoutSplit {
   const n = t.user.length;
   const positives: number[][] = t.users.map(() => []);
-  for (let r = 0; r < n; r++) if (t.value[r]! > 0) positives[t.user[r]!]!.push(r);
+  for (let r = 0; r < n; r++) if (t.value[r]! > 0 && (!base || base[r])) positives[t.user[r]!]!.push(r);
   // Eligible: at least two positive interactions, so there is input and truth.
   const eligible = t.users.map((_, u) => u).filter((u) => positives[u]!.length >= 2);
   const want = Math.min(eligible.length, Math.max(Math.ceil(eligible.length * opts.userShare), opts.minUsers));
@@ -95,7 +97,7 @@ export function splitHoldout(t: InteractionTable, opts: HoldoutOptions = DEFAULT
     .slice(0, want)
     .map((x) => x.u);
 
-  const include = new Uint8Array(n).fill(1);
+  const include = base ? base.slice() : new Uint8Array(n).fill(1);
   const cutoff = new Map<number, { ts: number; row: number }>();
   for (const u of chosen) {
     const rows = positives[u]!.sort((a, b) => t.ts[a]! - t.ts[b]! || a - b);
@@ -120,11 +122,50 @@ export function splitHoldout(t: InteractionTable, opts: HoldoutOptions = DEFAULT
   const truth = new Map<number, Set<number>>();
   for (let r = 0; r < n; r++) {
     const u = t.user[r]!;
-    if (include[r] || !(t.value[r]! > 0) || !inputItems.has(u)) continue;
+    if (include[r] || (base && !base[r]) || !(t.value[r]! > 0) || !inputItems.has(u)) continue;
     if (inputItems.get(u)!.has(t.item[r]!)) continue; // seen items are never recommended: not a fair target
     let s = truth.get(u);
     if (!s) truth.set(u, (s = new Set()));
     s.add(t.item[r]!);
+  }
+  return { include, truth };
+}
+
+/**
+ * A forward-looking split: everything before `cutoffTs` (epoch seconds) is model input, and each
+ * user who has input gets as truth the items they engaged with from the cut-off on that they had not
+ * interacted with before (seen items are never recommended). "Last day held out" is
+ * `splitAtTime(t, lastDayStart)`. With `base`, rows outside it are left out of both parts.
+ */
+export function splitAtTime(t: InteractionTable, cutoffTs: number, base?: Uint8Array): HoldoutSplit {
+  const n = t.user.length;
+  const include = new Uint8Array(n);
+  // Rows grouped by user (counting sort), so each user's input items can be marked in one array.
+  const start = new Int32Array(t.users.length + 1);
+  for (let r = 0; r < n; r++) if (!base || base[r]) start[t.user[r]! + 1]!++;
+  for (let u = 0; u < t.users.length; u++) start[u + 1]! += start[u]!;
+  const fill = start.slice(0, -1);
+  const order = new Int32Array(start[t.users.length]!);
+  for (let r = 0; r < n; r++) if (!base || base[r]) order[fill[t.user[r]!]!++] = r;
+  const markedBy = new Int32Array(t.items.length).fill(-1);
+  const truth = new Map<number, Set<number>>();
+  for (let u = 0; u < t.users.length; u++) {
+    let hasInput = false;
+    for (let k = start[u]!; k < start[u + 1]!; k++) {
+      const r = order[k]!;
+      if (t.ts[r]! >= cutoffTs) continue;
+      include[r] = 1;
+      markedBy[t.item[r]!] = u;
+      hasInput = true;
+    }
+    if (!hasInput) continue;
+    for (let k = start[u]!; k < start[u + 1]!; k++) {
+      const r = order[k]!;
+      if (include[r] || !(t.value[r]! > 0) || markedBy[t.item[r]!] === u) continue;
+      let s = truth.get(u);
+      if (!s) truth.set(u, (s = new Set()));
+      s.add(t.item[r]!);
+    }
   }
   return { include, truth };
 }
@@ -136,11 +177,28 @@ export interface HoldoutResult {
   users: number;
 }
 
+/**
+ * When each evaluation user's next interaction came: their first held-out engagement with a truth
+ * item (epoch seconds). The model is asked for recommendations at that moment, as a live request
+ * would be; `base` as in the split.
+ */
+export function requestTimes(t: InteractionTable, split: HoldoutSplit, base?: Uint8Array): Map<number, number> {
+  const at = new Map<number, number>();
+  for (let r = 0; r < t.user.length; r++) {
+    if (split.include[r] || (base && !base[r]) || !(t.value[r]! > 0)) continue;
+    const u = t.user[r]!;
+    if (!split.truth.get(u)?.has(t.item[r]!)) continue;
+    if (!(at.get(u)! <= t.ts[r]!)) at.set(u, t.ts[r]!);
+  }
+  return at;
+}
+
 /** Ranks every evaluation user's items with the model and with popularity, and scores both. */
 export function evaluateOnHoldout(t: InteractionTable, split: HoldoutSplit, model: ItemModel): HoldoutResult {
   const scorer = new Scorer(model);
   const users = [...split.truth.keys()].sort((a, b) => a - b);
-  const rank = (u: number, popularityOnly: boolean) => scorer.recommend(u, 25, popularityOnly).map((s) => s.index);
+  const at = requestTimes(t, split);
+  const rank = (u: number, popularityOnly: boolean) => scorer.recommend(u, 25, { popularityOnly, at: at.get(u) }).map((s) => s.index);
   let catalog = 0;
   const inCatalog = new Uint8Array(t.items.length);
   for (let r = 0; r < t.item.length; r++) {
@@ -151,10 +209,4 @@ export function evaluateOnHoldout(t: InteractionTable, split: HoldoutSplit, mode
   }
   const rankings = (popularityOnly: boolean) => users.map((u) => ({ ranked: rank(u, popularityOnly), truth: split.truth.get(u)! }));
   return { model: evaluateRankings(rankings(false), catalog), popularity: evaluateRankings(rankings(true), catalog), users: users.length };
-}
-
-/** Split, train on the input part, evaluate model and popularity. */
-export function timeHoldout(t: InteractionTable, opts: ModelOptions = DEFAULT_MODEL_OPTIONS, holdout: HoldoutOptions = DEFAULT_HOLDOUT): HoldoutResult {
-  const split = splitHoldout(t, holdout);
-  return evaluateOnHoldout(t, split, train(t, opts, split.include));
 }

@@ -69,6 +69,8 @@ export interface ObjectStore {
   /** Write a stream to an object (the normalized interactions file). */
   write(uri: string, body: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): Promise<void>;
   exists(uri: string): Promise<boolean>;
+  /** URIs of the objects directly under `prefix` (ending in '/'), not those in deeper folders; sorted. */
+  list(prefix: string): Promise<string[]>;
 }
 
 export interface RunNotification {

@@ -38,7 +38,7 @@ export class TemporalUnreachableError extends Error {
   ) {
     super(
       `cannot reach Temporal at ${address} (${detail}).\n` +
-        `  On this machine, "npm start -- --keep" runs a dev server on localhost:7233. Elsewhere, point the client at\n` +
+        `  On this machine, "npm start -- --keep" runs a dev server on localhost:7233. Elsewhere, point this command at\n` +
         `  your server: temporal.address in the config file, or TEMPORAL_ADDRESS (and TEMPORAL_API_KEY / TLS for Temporal Cloud).`
     );
   }

@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
-import { temporalTarget } from '../client/temporal-client';
+import { probeTcp, temporalTarget, TemporalUnreachableError } from '../client/temporal-client';
 import { buildRegistry } from './backends';
 import { createRetrainWorker } from './create-worker';
 import { startHealthServer } from './health';
@@ -53,6 +53,8 @@ async function main(): Promise<void> {
 
   const runMetrics = new RunMetrics();
   const registry = buildRegistry(config, { phaseSearchAttribute: process.env.PHASE_SEARCH_ATTRIBUTE === '1' });
+  // Fails at once, with the address, when nothing listens there (Core would retry for a while first).
+  await probeTcp(target.connectionOptions.address ?? 'localhost:7233');
   const connection = await NativeConnection.connect(target.connectionOptions);
   const worker = await createRetrainWorker({
     config,
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  const known = err instanceof ConfigError || err instanceof TemporalUnreachableError;
+  console.error(known ? (err as Error).message : err);
+  process.exit(err instanceof ConfigError ? 2 : err instanceof TemporalUnreachableError ? 6 : 1);
 });

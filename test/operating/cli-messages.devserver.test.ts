@@ -4,6 +4,7 @@
  * plain backfill skips; a deleted schedule is "not found" by name for every command; and a server
  * that is not there is exit code 6 at once, with the address and what to do.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -125,6 +126,34 @@ test('no server: exit code 6 within seconds, naming the address, with what to do
   expect(r.err).toMatch(/npm start -- --keep/);
   expect(r.err).not.toMatch(/Failed to connect before the deadline/);
 });
+
+test('the worker, too, exits 6 at once when nothing listens at its address', async () => {
+  const port = await freePort();
+  const started = Date.now();
+  const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve(__dirname, '../../worker/main.ts'),
+        '--config',
+        writeConfig(path.join(dir, 'worker.yaml'), `127.0.0.1:${port}`),
+        '--health-port',
+        '0',
+        '--metrics-port',
+        '0',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] }
+    );
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => resolve({ code, err }));
+  });
+  expect(r.code).toBe(6);
+  expect(r.err).toMatch(new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${port} \\(connection refused`));
+  expect(Date.now() - started).toBeLessThan(30_000);
+}, 60_000);
 
 test('a silent address (accepts nothing, answers nothing) is unreachable too, within the probe time', async () => {
   // A listener that never completes the gRPC handshake.

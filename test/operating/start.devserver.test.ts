@@ -164,7 +164,7 @@ test('start --keep, then SIGTERM to the node process: worker and server stop, ex
 
 test('a server left running by a killed launcher is stopped and replaced by the next start, which says so', async () => {
   const demo = startDemo('--keep');
-  await demo.waitFor('Stop with Ctrl-C');
+  await demo.waitFor('• Temporal dev server started');
   const orphan = serverPid();
   demo.child.kill('SIGKILL');
   await demo.exit;

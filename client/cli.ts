@@ -472,6 +472,15 @@ export async function main(argv = process.argv): Promise<number> {
   }
 }
 
+/** `… --help | head`: a reader that stops early is not an error. */
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 if (require.main === module) {
+  exitQuietlyOnClosedStdout();
   void main().then((code) => process.exit(code));
 }

@@ -56,3 +56,17 @@ test('the bin exits with the client’s codes: a bad config file is 2, with the 
   expect((err as { code: number }).code).toBe(2);
   expect((err as { stderr: string }).stderr).toMatch(/^cannot read the config file \/nonexistent\/config\.yaml:/);
 }, 60_000);
+
+test('`personalize-optimizer --help | head -1`: a reader that stops early ends the command quietly', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [path.join(root, 'bin/personalize-optimizer.js'), '--help'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+  expect(code).toBe(0);
+}, 60_000);

@@ -62,21 +62,30 @@ export function nextStartSuffix(existingRecordNames: string[], pipeline: string,
   return `start${used.length ? Math.max(...used) + 1 : 1}`;
 }
 
-/** The first SIGINT/SIGTERM/SIGHUP asks for an orderly stop; a second one stops at once. */
+/**
+ * The first SIGINT/SIGTERM/SIGHUP asks for an orderly stop; a second one stops at once. One Ctrl-C
+ * can arrive twice within milliseconds (the terminal signals the whole group, and tsx relays it to
+ * its child again), so a repeat within REPEAT_MS is the same request.
+ */
+const REPEAT_MS = 2000;
+
 class StopRequest {
   signal?: NodeJS.Signals;
+  private at = 0;
   readonly requested: Promise<NodeJS.Signals>;
   private onForce: () => void = () => undefined;
   constructor() {
     let resolve!: (s: NodeJS.Signals) => void;
     this.requested = new Promise((r) => (resolve = r));
     const handler = (sig: NodeJS.Signals) => {
+      if (this.signal && Date.now() - this.at < REPEAT_MS) return;
       if (this.signal) {
         say(`\n! ${sig} again: stopping at once`);
         this.onForce();
         process.exit(SIGNAL_CODES[sig] ?? 1);
       }
       this.signal = sig;
+      this.at = Date.now();
       resolve(sig);
     };
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, handler);

@@ -447,7 +447,9 @@ export function buildProgram(): Command {
       const config = cfg();
       const p = pipelineOf(config, name);
       await withClient(config, async (client) => {
-        await client.schedule.getHandle(retrainScheduleId(p.name)).delete();
+        const daily = retrainScheduleId(p.name);
+        const dailyExisted = await scheduleExists(client, daily);
+        if (dailyExisted) await client.schedule.getHandle(daily).delete();
         const also: string[] = [];
         for (const id of [forcedScheduleId(p.name), stalenessScheduleId(p.name)]) {
           if (await scheduleExists(client, id)) {
@@ -455,7 +457,8 @@ export function buildProgram(): Command {
             also.push(id);
           }
         }
-        out(`${retrainScheduleId(p.name)} deleted${also.length ? `, and ${also.join(', ')}` : ''}`);
+        if (!dailyExisted && also.length === 0) throw new ScheduleNotFoundError('not found', daily);
+        out(dailyExisted ? `${daily} deleted${also.length ? `, and ${also.join(', ')}` : ''}` : `${daily} did not exist; deleted ${also.join(', ')}`);
       });
     });
   return program;

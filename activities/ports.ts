@@ -76,6 +76,8 @@ export interface ObjectStore {
   exists(uri: string): Promise<boolean>;
   /** Copies an object whole, when the store can do so without streaming it through the process. */
   copy?(sourceUri: string, targetUri: string): Promise<void>;
+  /** URIs of the objects directly under `prefix` (ending in '/'), not those in deeper folders; sorted. */
+  list(prefix: string): Promise<string[]>;
 }
 
 export interface RunNotification {

@@ -1,37 +1,45 @@
 /**
- * The command-line client: `npm run cli -- <command>` (or `tsx client/cli.ts`).
+ * The command-line client: `npx personalize-optimizer <command>` (or `npm run cli -- <command>`).
  *
- * Exit codes, for scripts: 0 ok · 1 the run failed or was rejected · 2 usage or config error ·
- * 3 conflict (a run of that pipeline is already going) · 4 not found · 7 preflight found problems.
+ * Exit codes, for scripts (client/exit-codes.ts): 0 ok · 1 the run failed or was rejected (or
+ * another error) · 2 usage or config error · 3 conflict (a run of that pipeline is already going)
+ * · 4 not found · 5 the run was cancelled · 6 cannot reach Temporal · 7 preflight found problems.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, loadConfig, type Config, type PipelineConfig } from '../common/config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import { ScheduleNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { loadConfig, type Config, type PipelineConfig } from '../common/config';
 import type { RetrainInput, RetrainResult } from '../common/types';
 import { retrainScheduleId, RETRAIN_WORKFLOW_TYPE, statusQuery } from '../workflows/defs';
-import { isValidRunDate } from '../workflows/plan';
+import { assessFreshness, formatAge } from '../workflows/freshness';
 import { buildRegistry } from '../worker/backends';
-import { describeProgress, findCurrentRun, findRunningRun, followRun, listPipelineRuns, RunConflictError, startRun } from './run';
+import { readFreshnessFacts } from '../activities/freshness';
+import { readRunRecords, runsPrefix } from '../activities/run-records';
+import { describeProgress, findCurrentRun, findRunningRun, followRun, listPipelineRuns, startRun } from './run';
 import { liveLine } from './live-line';
 import type { RetrainWorkflow } from '../workflows';
-import { applySchedule, describeCalendar, overlapPolicy } from './schedules';
+import {
+  applySchedule,
+  applyStalenessSchedule,
+  describeCalendar,
+  ensureForcedSchedule,
+  forcedScheduleId,
+  overlapPolicy,
+  stalenessScheduleId,
+} from './schedules';
 import { formatMs } from '../workflows/duration';
 import { connectClient } from './temporal-client';
-import { formatSummary } from './summary';
-import { PREFLIGHT_FAILED, registerPreflight, runPreflight } from './preflight/command';
+import { formatRunEnd, type SummaryOptions } from './summary';
+import { exitCodeOf, failureResult, runEndOf, type RunEnd } from './run-end';
+import { EXIT, ExitError, exitFor } from './exit-codes';
+import { resolveRunDate } from './dates';
+import { renderRunReport, runHistory } from './run-report';
+import { plural } from './text';
+import { registerPreflight, runPreflight } from './preflight/command';
 import { pipelineDdl } from './athena-ddl';
 
-export const EXIT = { ok: 0, runFailed: 1, usage: 2, conflict: 3, notFound: 4, preflight: PREFLIGHT_FAILED } as const;
-
-class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly code: number
-  ) {
-    super(message);
-  }
-}
+export { EXIT } from './exit-codes';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -42,12 +50,17 @@ interface Global {
 function pipelineOf(config: Config, name: string | undefined): PipelineConfig {
   if (!name && config.pipelines.length === 1) return config.pipelines[0]!;
   const p = config.pipelines.find((x) => x.name === name);
-  if (!p) throw new ExitError(`unknown pipeline "${name ?? ''}"; the config has: ${config.pipelines.map((x) => x.name).join(', ')}`, EXIT.usage);
+  if (!name) throw new ExitError(`the config has several pipelines (${config.pipelines.map((x) => x.name).join(', ')}): name one`, EXIT.usage);
+  if (!p) throw new ExitError(`unknown pipeline "${name}"; the config has: ${config.pipelines.map((x) => x.name).join(', ')}`, EXIT.usage);
   return p;
 }
 
+/** The address the last client connected to, for "cannot reach Temporal" errors raised later. */
+let lastAddress: string | undefined;
+
 async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
-  const { client, close } = await connectClient(config);
+  const { client, close, address } = await connectClient(config);
+  lastAddress = address;
   try {
     return await fn(client);
   } finally {
@@ -55,9 +68,12 @@ async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>)
   }
 }
 
-function runDateArg(v: string): string {
-  if (!isValidRunDate(v)) throw new ExitError(`--run-date must be YYYY-MM-DD, got "${v}"`, EXIT.usage);
-  return v;
+function runDateArg(flag: string) {
+  return (v: string): string => {
+    const d = resolveRunDate(v);
+    if (!d) throw new ExitError(`${flag} must be a date YYYY-MM-DD, "today", "yesterday" or "N days ago"; got "${v}"`, EXIT.usage);
+    return d;
+  };
 }
 
 function lookbackArg(v: string): number | null {
@@ -67,15 +83,12 @@ function lookbackArg(v: string): number | null {
   return n;
 }
 
-function resultCode(r: RetrainResult): number {
-  return r.outcome === 'FAILED' || r.outcome === 'REJECTED' ? EXIT.runFailed : EXIT.ok;
-}
-
-function failureResult(err: unknown): RetrainResult | undefined {
-  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
-    return err.cause.details?.[0] as RetrainResult | undefined;
-  }
-  return undefined;
+function countArg(flag: string, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new ExitError(`${flag} must be a whole number from 1 to ${max}, got "${v}"`, EXIT.usage);
+    return n;
+  };
 }
 
 /** The run a command is about: the given id, else the pipeline's current (or latest) run. */
@@ -93,25 +106,77 @@ async function runHandle(
   return client.workflow.getHandle(run.workflowId);
 }
 
-/** Follows a run with a live line, prints its summary, and returns the exit code its outcome means. */
-async function followAndReport(handle: WorkflowHandle<typeof RetrainWorkflow>): Promise<number> {
-  const line = liveLine();
-  let result: RetrainResult | undefined;
-  let error: unknown;
+/** The pipeline's object store, for its run records; undefined when the pipeline is not in this config. */
+function storeOf(config: Config, pipeline: string) {
+  return buildRegistry(config).ports(pipeline)?.store;
+}
+
+/**
+ * For runs that ended before looking at the campaign (skipped, early failures): what it serves
+ * according to the run records – the model the latest SUCCEEDED run deployed.
+ */
+async function servingFromRecords(config: Config, r: RetrainResult): Promise<SummaryOptions['servingNow']> {
+  if (r.campaignSolutionVersionArn || r.jobs.previousSolutionVersionArn !== undefined) return undefined;
+  const p = config.pipelines.find((x) => x.name === r.pipeline);
+  const store = p && storeOf(config, p.name);
+  if (!p || !store) return undefined;
   try {
-    result = await followRun(handle, line.change, 500, line.tick);
-  } catch (err) {
-    error = err;
-    result = failureResult(err);
+    const facts = await readFreshnessFacts(store, p.workPrefix, p.name);
+    const last = facts.lastSucceeded;
+    return last ? { arn: last.solutionVersionArn ?? null, note: `deployed by run ${last.runKey}` } : undefined;
+  } catch {
+    return undefined; // the summary then says the run did not look
+  }
+}
+
+async function printRunEnd(config: Config, end: RunEnd, workflowId: string, indent = ''): Promise<number> {
+  const result = end.kind === 'result' || end.kind === 'cancelled' ? end.result : undefined;
+  const servingNow = result ? await servingFromRecords(config, result) : undefined;
+  formatRunEnd(end, workflowId, { servingNow }).forEach((l) => out(`${indent}${l}`));
+  return exitCodeOf(end);
+}
+
+/** Follows a run with a live line, prints its summary, and returns the exit code its outcome means. */
+async function followAndReport(config: Config, handle: WorkflowHandle<typeof RetrainWorkflow>): Promise<number> {
+  const line = liveLine();
+  let settled: { result: RetrainResult } | { error: unknown };
+  try {
+    settled = { result: await followRun(handle, line.change, 500, line.tick) };
+  } catch (error) {
+    settled = { error };
   } finally {
     line.end();
   }
-  if (result) {
-    formatSummary(result).forEach((l) => out(l));
-    return resultCode(result);
+  return printRunEnd(config, runEndOf(settled), handle.workflowId);
+}
+
+/** `status`: the deployed model's age and the last success, from the run records. */
+async function modelAgeLines(config: Config, pipeline: string): Promise<string[]> {
+  const p = config.pipelines.find((x) => x.name === pipeline);
+  const store = p && storeOf(config, p.name);
+  if (!p || !store) return [];
+  try {
+    const facts = await readFreshnessFacts(store, p.workPrefix, p.name);
+    const last = facts.lastSucceeded;
+    if (!last) return [`  model            none deployed by a recorded run yet (records in ${runsPrefix(p.workPrefix)})`];
+    const v = assessFreshness(facts, Date.now(), p.staleness.maxAgeDays);
+    const age = v.modelAgeMs === null ? 'of unknown age' : `trained ${formatAge(v.modelAgeMs)} ago`;
+    const lastRun = v.lastSuccessAgeMs === null ? '' : `; last successful run ${formatAge(v.lastSuccessAgeMs)} ago`;
+    const flag = v.stale ? `  STALE: older than ${plural(p.staleness.maxAgeDays, 'day')}` : '';
+    return [`  model            ${last.solutionVersionArn ?? '(no version recorded)'} ${age} by run ${last.runKey}${lastRun}${flag}`];
+  } catch (err) {
+    return [`  model            age unknown: cannot read the run records (${(err as Error).message})`];
   }
-  out(`run ended without a result: ${(error as Error).message}`);
-  return EXIT.runFailed;
+}
+
+async function scheduleExists(client: Client, id: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(id).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
 }
 
 export function buildProgram(): Command {
@@ -119,14 +184,18 @@ export function buildProgram(): Command {
     .description('Operate the Personalize retraining loop: runs, schedules, recommendations')
     .option('-c, --config <file>', 'config file (env PERSONALIZE_OPTIMIZER_CONFIG)', process.env.PERSONALIZE_OPTIMIZER_CONFIG ?? 'config/local.yaml')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok · 1 run failed or rejected · 2 usage or config error · 3 conflict · 4 not found · 5 run cancelled · 6 cannot reach Temporal'
+    );
   const cfg = () => loadConfig((program.opts() as Global).config);
 
   program
     .command('run')
     .description('start an ad hoc run now (one run per pipeline at a time) and follow it')
     .argument('[pipeline]', 'pipeline name (optional with a single pipeline)')
-    .option('--run-date <date>', 'logical date YYYY-MM-DD: the last day of events to include', runDateArg)
+    .option('--run-date <date>', 'logical date: the last day of events to include (YYYY-MM-DD, "yesterday", "3 days ago")', runDateArg('--run-date'))
     .option('--lookback <days>', 'days of events, or "all"', lookbackArg)
     .option('--force', 'train even when nothing is newer than the last trained run', false)
     .option('--dry-run', 'query and decide only; start no paid job', false)
@@ -141,7 +210,7 @@ export function buildProgram(): Command {
         const handle = await startRun(client, input, config.temporal.taskQueue);
         out(`started ${handle.workflowId}`);
         if (!o.wait) return;
-        process.exitCode = await followAndReport(handle);
+        process.exitCode = await followAndReport(config, handle);
       });
     });
 
@@ -150,30 +219,32 @@ export function buildProgram(): Command {
     await withClient(config, async (client) => {
       const handle = await runHandle(client, config, workflowId, o.pipeline);
       const d = await handle.describe();
+      const pipeline = (d.memo as { pipeline?: string } | undefined)?.pipeline ?? (config.pipelines.length === 1 ? config.pipelines[0]!.name : undefined);
       if (d.status.name === 'RUNNING') {
         if (follow) {
           out(`${handle.workflowId}:`);
-          process.exitCode = await followAndReport(handle);
+          process.exitCode = await followAndReport(config, handle);
           return;
         }
         const s = await handle.query(statusQuery);
         out(`${handle.workflowId}: ${describeProgress(s)}`);
         out(`  run date ${s.runDate}, run key ${s.runKey}`);
         for (const [k, v] of Object.entries(s.jobs)) if (v) out(`  ${k.padEnd(27)} ${String(v)}`);
-        return;
+      } else {
+        out(`${handle.workflowId}: ${d.status.name}`);
+        const settled = await handle.result().then(
+          (result: RetrainResult) => ({ result }),
+          (error: unknown) => ({ error })
+        );
+        process.exitCode = await printRunEnd(config, runEndOf(settled), handle.workflowId, '  ');
       }
-      out(`${handle.workflowId}: ${d.status.name}`);
-      const r = await handle.result().catch((err: unknown) => failureResult(err));
-      if (r) {
-        formatSummary(r).forEach((l) => out(`  ${l}`));
-        process.exitCode = resultCode(r);
-      }
+      if (!follow && pipeline) (await modelAgeLines(config, pipeline)).forEach((l) => out(l));
     });
   };
   const pipelineOption = () => new Option('-p, --pipeline <name>', 'pipeline whose current (or latest) run is meant, when no workflow id is given');
   program
     .command('status')
-    .description('phase, job ids and last status of a run (default: the current or latest run of the pipeline)')
+    .description("phase, job ids and last status of a run (default: the pipeline's current or latest run), and the deployed model's age")
     .argument('[workflowId]')
     .addOption(pipelineOption())
     .action(statusAction(false));
@@ -186,11 +257,24 @@ export function buildProgram(): Command {
 
   program
     .command('runs')
-    .description('recent runs and their results, newest first')
-    .addOption(new Option('-p, --pipeline <name>', 'only this pipeline'))
-    .option('-n, --limit <n>', 'how many', (v) => Number(v), 10)
-    .action(async (o: { pipeline?: string; limit: number }) => {
+    .description('recent runs and their results, newest first; --json / --report: the whole run history from the run records')
+    .addOption(new Option('-p, --pipeline <name>', 'only this pipeline (with --json/--report: which pipeline)'))
+    .option('-n, --limit <n>', 'how many', countArg('--limit', 10_000), 10)
+    .option('--json', "print the pipeline's run history (every run record, oldest first) as JSON", false)
+    .option('--report [file]', "write the pipeline's run history as an HTML page (default: runs-<pipeline>.html)")
+    .action(async (o: { pipeline?: string; limit: number; json: boolean; report?: string | boolean }) => {
       const config = cfg();
+      if (o.json || o.report) {
+        const p = pipelineOf(config, o.pipeline);
+        const rows = runHistory(await readRunRecords(storeOf(config, p.name)!, p.workPrefix, p.name));
+        if (o.json) out(JSON.stringify(rows, null, 2));
+        if (o.report) {
+          const file = path.resolve(typeof o.report === 'string' ? o.report : `runs-${p.name}.html`);
+          fs.writeFileSync(file, renderRunReport(rows, { pipeline: p.name, generatedAt: new Date(), source: runsPrefix(p.workPrefix) }));
+          (o.json ? (l: string) => process.stderr.write(`${l}\n`) : out)(`wrote ${file}: ${plural(rows.length, 'run')} of pipeline ${p.name}`);
+        }
+        return;
+      }
       if (o.pipeline) pipelineOf(config, o.pipeline);
       await withClient(config, async (client) => {
         const list = o.pipeline ? listPipelineRuns(client, o.pipeline) : client.workflow.list({ query: `WorkflowType = '${RETRAIN_WORKFLOW_TYPE}'` });
@@ -199,7 +283,7 @@ export function buildProgram(): Command {
           if (n++ >= o.limit) break;
           const memo = (wf.memo ?? {}) as { pipeline?: string; runDate?: string };
           let summary = memo.runDate ? `run date ${memo.runDate}` : '';
-          if (wf.status.name === 'COMPLETED' || wf.status.name === 'FAILED') {
+          if (wf.status.name !== 'RUNNING') {
             const r = await client.workflow
               .getHandle(wf.workflowId, wf.runId)
               .result()
@@ -231,16 +315,21 @@ export function buildProgram(): Command {
     .description("ask a local pipeline's campaign for a user's recommendations")
     .requiredOption('-u, --user <id>', 'user id')
     .option('-p, --pipeline <name>', 'pipeline')
-    .option('-n, --num <n>', 'how many items', (v) => Number(v), 10)
+    .option('-n, --num <n>', 'how many items', countArg('--num', 500), 10)
     .action(async (o: { user: string; pipeline?: string; num: number }) => {
       const config = cfg();
       const p = pipelineOf(config, o.pipeline);
       const registry = buildRegistry(config);
       const recommender = registry.localRecommender(p.name);
       if (!recommender) throw new ExitError(`pipeline ${p.name} runs on AWS: ask its Personalize campaign (GetRecommendations) instead`, EXIT.usage);
-      const r = await recommender.recommend(registry.settings(p.name)!.campaignArn, o.user, o.num);
+      const campaignArn = registry.settings(p.name)!.campaignArn;
+      const r = await recommender.recommend(campaignArn, o.user, o.num).catch((err: Error) => {
+        throw new ExitError(err.message, /no deployed solution version/.test(err.message) ? EXIT.notFound : EXIT.runFailed);
+      });
+      const known = await recommender.knowsUser(campaignArn, o.user);
       out(`${o.user} (served by ${r.solutionVersionArn}):`);
-      r.itemList.forEach((i, k) => out(`  ${String(k + 1).padStart(2)}. ${i.itemId}  ${i.score.toFixed(4)}`));
+      if (!known) out(`  ${o.user} is not in the data this model was trained on: these are the most popular items (the popularity fallback), not personal picks.`);
+      r.itemList.forEach((i, k) => out(`  ${String(k + 1).padStart(2)}. ${i.itemId}  ${i.score.toFixed(4)}${known && i.score === 0 ? '  (popular item, filling up the list)' : ''}`));
     });
 
   registerPreflight(program, cfg, out, (message) => new ExitError(message, EXIT.usage));
@@ -261,10 +350,10 @@ export function buildProgram(): Command {
       }
     });
 
-  const schedule = program.command('schedule').description('the daily schedule of each pipeline');
+  const schedule = program.command('schedule').description("each pipeline's daily schedule (and its staleness check)");
   schedule
     .command('apply')
-    .description('create the schedules, or update them in place to match the config (AWS pipelines pass preflight first)')
+    .description('create the schedules (daily retrain, staleness check), or update them in place to match the config (AWS pipelines pass preflight first)')
     .option('--skip-preflight', 'apply without running preflight on the AWS pipelines first', false)
     .action(async (o: { skipPreflight: boolean }) => {
       const config = cfg();
@@ -273,11 +362,16 @@ export function buildProgram(): Command {
         if (problems > 0) throw new ExitError('no schedule was changed: fix the problems above, or apply with --skip-preflight', EXIT.preflight);
       }
       await withClient(config, async (client) => {
-        for (const p of config.pipelines) out(`${retrainScheduleId(p.name)}: ${await applySchedule(client, p, config.temporal.taskQueue)}`);
+        for (const p of config.pipelines) {
+          out(`${retrainScheduleId(p.name)}: ${await applySchedule(client, p, config.temporal.taskQueue)}`);
+          const st = await applyStalenessSchedule(client, p, config.temporal.taskQueue);
+          if (st !== 'off') out(`${stalenessScheduleId(p.name)}: ${st}${st === 'deleted' ? ' (staleness.enabled is false)' : ` (alerts when no fresh model for ${plural(p.staleness.maxAgeDays, 'day')})`}`);
+        }
       });
     });
   schedule
     .command('describe')
+    .description("a schedule's calendar, state, next and recent runs, and its staleness check")
     .argument('[pipeline]')
     .action(async (name: string | undefined) => {
       const config = cfg();
@@ -288,14 +382,22 @@ export function buildProgram(): Command {
         const when = [...(d.spec.calendars ?? []).map(describeCalendar), ...(d.spec.intervals ?? []).map((i) => `every ${formatMs(i.every)}`)];
         out(`  calendar   ${when.join('; ') || 'none'} ${d.spec.timezone ?? 'UTC'}${d.spec.jitter ? `, jitter ${formatMs(d.spec.jitter)}` : ''}`);
         out(`  overlap    ${d.policies.overlap}   catch-up window ${formatMs(d.policies.catchupWindow)}`);
-        out(`  next runs  ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`);
+        out(`  next runs  ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ') || 'none'}`);
         out(`  recent     ${d.info.recentActions.map((a) => `${a.scheduledAt.toISOString()}→${a.action.workflow.workflowId}`).join(', ') || 'none'}`);
         out(`  skipped    ${d.info.numActionsSkippedOverlap} (overlap), missed ${d.info.numActionsMissedCatchupWindow} (catch-up window)`);
+        try {
+          const s = await client.schedule.getHandle(stalenessScheduleId(p.name)).describe();
+          out(`  staleness  ${(s.spec.calendars ?? []).map(describeCalendar).join('; ')} ${s.spec.timezone ?? 'UTC'}: alerts when no run SUCCEEDED for ${plural(p.staleness.maxAgeDays, 'day')} (${s.scheduleId})`);
+        } catch (err) {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+          out(`  staleness  no check scheduled${p.staleness.enabled ? ' ("schedule apply" creates it)' : ' (staleness.enabled is false)'}`);
+        }
       });
     });
   for (const verb of ['pause', 'unpause'] as const) {
     schedule
       .command(verb)
+      .description(verb === 'pause' ? 'stop new scheduled runs (a run going goes on)' : 'let scheduled runs start again')
       .argument('[pipeline]')
       .option('--note <text>', 'why', `${verb}d from the command line`)
       .action(async (name: string | undefined, o: { note: string }) => {
@@ -308,49 +410,80 @@ export function buildProgram(): Command {
         });
       });
   }
+
+  /** With --force, the forced companion schedule (kept in step with the daily one) starts the runs. */
+  async function scheduleFor(client: Client, config: Config, p: PipelineConfig, force: boolean): Promise<string> {
+    const daily = retrainScheduleId(p.name);
+    if (!force) return daily;
+    // Refuse like the daily schedule would: it must exist, so the forced one is not an unmanaged extra.
+    await client.schedule.getHandle(daily).describe();
+    return ensureForcedSchedule(client, p, config.temporal.taskQueue);
+  }
+
   schedule
     .command('trigger')
     .description('start the scheduled action now')
     .argument('[pipeline]')
     .addOption(new Option('--overlap <policy>', 'what to do if a run is going').choices(['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL']).default('SKIP'))
-    .action(async (name: string | undefined, o: { overlap: string }) => {
+    .option('--force', 'train even when nothing is newer than the last trained run', false)
+    .action(async (name: string | undefined, o: { overlap: string; force: boolean }) => {
       const config = cfg();
       const p = pipelineOf(config, name);
       await withClient(config, async (client) => {
+        const id = await scheduleFor(client, config, p, o.force);
+        if (o.force && o.overlap === 'SKIP') {
+          // The forced schedule's overlap policy sees only its own runs: check the pipeline's.
+          const running = await findRunningRun(client, p.name);
+          if (running) throw new ExitError(`pipeline "${p.name}" already has a run going: ${running}; nothing was triggered (overlap SKIP)`, EXIT.conflict);
+        }
         // Always explicit: the SDK's bare trigger() means ALLOW_ALL.
-        await client.schedule.getHandle(retrainScheduleId(p.name)).trigger(overlapPolicy(o.overlap));
-        out(`${retrainScheduleId(p.name)} triggered (overlap ${o.overlap})`);
+        await client.schedule.getHandle(id).trigger(overlapPolicy(o.overlap));
+        out(`${id} triggered (overlap ${o.overlap}${o.force ? ', forced: trains even with nothing new' : ''})`);
       });
     });
   schedule
     .command('backfill')
     .description('run the schedule for past dates, each run with its own logical date')
     .argument('[pipeline]')
-    .requiredOption('--from <date>', 'first run date YYYY-MM-DD', runDateArg)
-    .requiredOption('--to <date>', 'last run date YYYY-MM-DD', runDateArg)
+    .requiredOption('--from <date>', 'first run date: YYYY-MM-DD, "yesterday" or "N days ago"', runDateArg('--from'))
+    .requiredOption('--to <date>', 'last run date: YYYY-MM-DD, "yesterday" or "N days ago"', runDateArg('--to'))
     .addOption(new Option('--overlap <policy>').choices(['BUFFER_ALL', 'BUFFER_ONE', 'SKIP', 'ALLOW_ALL']).default('BUFFER_ALL'))
-    .action(async (name: string | undefined, o: { from: string; to: string; overlap: string }) => {
+    .option('--force', 'train even when nothing is newer than the last trained run (backfilled dates usually are older)', false)
+    .action(async (name: string | undefined, o: { from: string; to: string; overlap: string; force: boolean }) => {
       const config = cfg();
       const p = pipelineOf(config, name);
-      if (o.from > o.to) throw new ExitError('--from must not be after --to', EXIT.usage);
+      if (o.from > o.to) throw new ExitError(`--from (${o.from}) must not be after --to (${o.to})`, EXIT.usage);
       // A run's date is the day before its scheduled time: cover the scheduled times of [from+1, to+1].
       const at = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000);
       const start = at(o.from);
       const end = new Date(at(o.to).getTime() + 86_400_000 - 1);
       await withClient(config, async (client) => {
-        await client.schedule.getHandle(retrainScheduleId(p.name)).backfill({ start, end, overlap: overlapPolicy(o.overlap) });
-        out(`${retrainScheduleId(p.name)}: backfill of run dates ${o.from} … ${o.to} requested (overlap ${o.overlap})`);
+        const id = await scheduleFor(client, config, p, o.force);
+        await client.schedule.getHandle(id).backfill({ start, end, overlap: overlapPolicy(o.overlap) });
+        out(`${id}: backfill of run dates ${o.from} … ${o.to} requested (overlap ${o.overlap}${o.force ? ', forced' : ''})`);
+        if (!o.force) out('  runs of dates already trained on end SKIPPED ("nothing newer"); --force trains them anyway');
       });
     });
   schedule
     .command('delete')
+    .description("remove a pipeline's schedules (daily, forced, staleness check); runs going go on")
     .argument('[pipeline]')
     .action(async (name: string | undefined) => {
       const config = cfg();
       const p = pipelineOf(config, name);
       await withClient(config, async (client) => {
-        await client.schedule.getHandle(retrainScheduleId(p.name)).delete();
-        out(`${retrainScheduleId(p.name)} deleted`);
+        const daily = retrainScheduleId(p.name);
+        const dailyExisted = await scheduleExists(client, daily);
+        if (dailyExisted) await client.schedule.getHandle(daily).delete();
+        const also: string[] = [];
+        for (const id of [forcedScheduleId(p.name), stalenessScheduleId(p.name)]) {
+          if (await scheduleExists(client, id)) {
+            await client.schedule.getHandle(id).delete();
+            also.push(id);
+          }
+        }
+        if (!dailyExisted && also.length === 0) throw new ScheduleNotFoundError('not found', daily);
+        out(dailyExisted ? `${daily} deleted${also.length ? `, and ${also.join(', ')}` : ''}` : `${daily} did not exist; deleted ${also.join(', ')}`);
       });
     });
   return program;
@@ -361,28 +494,21 @@ export async function main(argv = process.argv): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return EXIT.usage;
-    }
-    if (err instanceof ExitError) {
-      console.error(err.message);
-      return err.code;
-    }
-    if (err instanceof RunConflictError) {
-      console.error(err.message);
-      return EXIT.conflict;
-    }
-    if (err instanceof WorkflowNotFoundError || err instanceof ScheduleNotFoundError) {
-      console.error(err.message);
-      return EXIT.notFound;
-    }
-    console.error((err as Error).message ?? err);
-    return EXIT.runFailed;
+    const { code, message } = exitFor(err, lastAddress);
+    if (message) console.error(message);
+    return code;
   }
 }
 
+/** `… --help | head`: a reader that stops early is not an error. */
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 if (require.main === module) {
+  exitQuietlyOnClosedStdout();
   void main().then((code) => process.exit(code));
 }

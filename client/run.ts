@@ -8,6 +8,7 @@ import { RETRAIN_WORKFLOW_TYPE, retrainWorkflowId, statusQuery } from '../workfl
 import { scheduledWorkflowIdPrefix } from './schedules';
 import type { RetrainWorkflow } from '../workflows';
 import { formatMs } from '../workflows/duration';
+import { plural } from './text';
 
 export class RunConflictError extends Error {
   override name = 'RunConflictError';
@@ -65,12 +66,13 @@ export async function startRun(client: Client, input: RetrainInput, taskQueue: s
   }
 }
 
+/** `TRAIN CREATE IN_PROGRESS (2.1 s, 3 checks)`; a run that has not entered a phase yet is just `STARTING`. */
 export function describeProgress(p: RetrainProgress, now = Date.now()): string {
   const t = p.timings.at(-1);
-  const since = t ? formatMs(now - Date.parse(t.startedAt)) : '';
-  const polls = t?.polls ? `, ${t.polls} checks` : '';
   const status = p.lastStatus ? ` ${p.lastStatus}` : '';
-  return `${p.phase}${status} (${since}${polls})`;
+  if (!t || t.phase !== p.phase) return `${p.phase}${status}`;
+  const polls = t.polls ? `, ${plural(t.polls, 'check')}` : '';
+  return `${p.phase}${status} (${formatMs(Math.max(0, now - Date.parse(t.startedAt)))}${polls})`;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import {
   ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type CalendarSpecDescription,
   type Client,
@@ -15,6 +16,7 @@ import type { PipelineConfig } from '../common/config';
 import type { RetrainInput } from '../common/types';
 import { retrainScheduleId, RETRAIN_WORKFLOW_TYPE } from '../workflows/defs';
 import { toMs } from '../workflows/duration';
+import type { StalenessInput } from '../workflows/staleness';
 
 export type OverlapName = keyof typeof ScheduleOverlapPolicy;
 
@@ -100,5 +102,97 @@ export async function applySchedule(client: Client, p: PipelineConfig, taskQueue
     // An operator's pause wins over the config until the config itself pauses.
     state: { paused: previous.state.paused || Boolean(options.state?.paused), note: previous.state.note },
   }));
+  return 'updated';
+}
+
+/**
+ * The companion schedule behind `trigger --force` and `backfill --force`: the daily one's calendar
+ * and policies, but its runs train even when nothing is newer than the last trained run. A
+ * schedule's action is fixed, so "forced" needs a schedule of its own; it stays paused (trigger and
+ * backfill still run on a paused schedule) and its runs share the scheduled runs' id prefix, so
+ * `runs`, `status` and the one-run-per-pipeline check see them.
+ */
+export function forcedScheduleId(pipeline: string): string {
+  return `retrain-${pipeline}-forced`;
+}
+
+export function buildForcedScheduleOptions(p: PipelineConfig, taskQueue: string): ScheduleOptions {
+  const daily = buildScheduleOptions(p, taskQueue);
+  const args: [RetrainInput] = [{ pipeline: p.name, force: true }];
+  return {
+    ...daily,
+    scheduleId: forcedScheduleId(p.name),
+    spec: { ...daily.spec, jitter: 0 },
+    action: { ...(daily.action as ScheduleOptionsAction), args, workflowId: `${scheduledWorkflowIdPrefix(p.name)}-forced`, staticSummary: `Forced retrain of pipeline ${p.name}` },
+    policies: { ...daily.policies, pauseOnFailure: false },
+    state: { paused: true, note: 'starts runs only for "schedule trigger --force" and "schedule backfill --force"' },
+  };
+}
+
+/** Creates or refreshes the forced schedule so it matches the config (calendar, task queue). */
+export async function ensureForcedSchedule(client: Client, p: PipelineConfig, taskQueue: string): Promise<string> {
+  const options = buildForcedScheduleOptions(p, taskQueue);
+  try {
+    await client.schedule.create(options);
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(options.scheduleId).update(() => ({ spec: options.spec, action: options.action, policies: options.policies, state: { paused: true, note: options.state!.note } }));
+  }
+  return options.scheduleId;
+}
+
+export const STALENESS_WORKFLOW_TYPE = 'StalenessWorkflow';
+
+/** The staleness watchdog's schedule: one check a day, in the pipeline's schedule time zone. */
+export function stalenessScheduleId(pipeline: string): string {
+  return `retrain-${pipeline}-staleness`;
+}
+
+/** Pure: the staleness schedule a pipeline's config asks for; undefined when the watchdog is off. */
+export function buildStalenessScheduleOptions(p: PipelineConfig, taskQueue: string): ScheduleOptions | undefined {
+  const st = p.staleness;
+  if (!st.enabled) return undefined;
+  const args: [StalenessInput] = [{ pipeline: p.name, maxAgeDays: st.maxAgeDays }];
+  return {
+    scheduleId: stalenessScheduleId(p.name),
+    spec: {
+      calendars: [{ hour: st.hour, minute: st.minute, comment: `staleness check of ${p.name}` }],
+      timezone: p.schedule.timezone,
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: STALENESS_WORKFLOW_TYPE,
+      taskQueue,
+      args,
+      workflowId: `staleness-${p.name}`,
+      workflowExecutionTimeout: '1 hour',
+      memo: { pipeline: p.name },
+      staticSummary: `Staleness check of pipeline ${p.name}: alerts after ${st.maxAgeDays} days without a fresh model`,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    memo: { pipeline: p.name },
+  };
+}
+
+/** Creates, updates or (when the config turns the watchdog off) deletes the staleness schedule. */
+export async function applyStalenessSchedule(client: Client, p: PipelineConfig, taskQueue: string): Promise<'created' | 'updated' | 'deleted' | 'off'> {
+  const options = buildStalenessScheduleOptions(p, taskQueue);
+  const handle = client.schedule.getHandle(stalenessScheduleId(p.name));
+  if (!options) {
+    try {
+      await handle.delete();
+      return 'deleted';
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return 'off';
+      throw err;
+    }
+  }
+  try {
+    await client.schedule.create(options);
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await handle.update((previous): ScheduleUpdateOptions => ({ spec: options.spec, action: options.action, policies: options.policies, state: previous.state }));
   return 'updated';
 }

@@ -2,21 +2,61 @@
 import { BASELINE_PREFIX } from '../activities/local/recommender/baseline';
 import type { RetrainResult } from '../common/types';
 import { formatMs } from '../workflows/duration';
+import type { RunEnd } from './run-end';
+import { plural } from './text';
 
-export function formatSummary(r: RetrainResult, opts: { uiUrl?: string; workflowId?: string } = {}): string[] {
+export interface SummaryOptions {
+  /** Temporal Web UI base URL; with workflowId, the summary links the run's page. */
+  uiUrl?: string;
+  workflowId?: string;
+  namespace?: string;
+  /** The server behind uiUrl has stopped (npm start without --keep): the link says so. */
+  uiStopped?: boolean;
+  /** What the campaign serves now, for runs that ended before looking at it (skipped, early failures). */
+  servingNow?: { arn: string | null; note?: string };
+  /** Where the run's record was written. */
+  recordUri?: string;
+}
+
+/** The campaign line: what it serves after this run, and whether this run changed it. */
+function campaignLine(r: RetrainResult, opts: SummaryOptions): string {
+  const serving = r.campaignSolutionVersionArn;
+  if (serving) return serving === r.jobs.solutionVersionArn ? `${serving} (the new model)` : `${serving} (unchanged)`;
+  // The run described the campaign (EVALUATE) and found nothing deployed.
+  if (r.jobs.previousSolutionVersionArn !== undefined) return 'nothing yet';
+  if (opts.servingNow)
+    return opts.servingNow.arn
+      ? `${opts.servingNow.arn} (unchanged${opts.servingNow.note ? `; ${opts.servingNow.note}` : ''})`
+      : 'nothing yet';
+  return 'unchanged (this run ended before looking at the campaign)';
+}
+
+function uiLine(opts: SummaryOptions): string | undefined {
+  if (!opts.uiUrl || !opts.workflowId) return undefined;
+  const link = `${opts.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(opts.namespace ?? 'default')}/workflows/${encodeURIComponent(opts.workflowId)}`;
+  return `  Web UI           ${link}${opts.uiStopped ? '\n                   (the server has stopped with this command; "npm start -- --keep" keeps it and the UI running)' : ''}`;
+}
+
+export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): string[] {
   const lines: string[] = [];
   const metric = r.gate?.metric ?? 'normalized_discounted_cumulative_gain_at_10';
   const cand = r.metrics?.candidate;
   const dep = r.metrics?.deployed;
   lines.push(`Run ${r.runKey}: ${r.outcome} – ${r.reason}`);
   if (r.stats) {
-    lines.push(`  interactions     ${r.stats.rows} rows, ${r.stats.users} users (${r.stats.usersWith2Plus} with 2+), ${r.stats.items} items${r.stats.invalidRows ? `, ${r.stats.invalidRows} invalid rows left out` : ''}`);
+    const s = r.stats;
+    lines.push(
+      `  interactions     ${plural(s.rows, 'row')}, ${plural(s.users, 'user')} (${s.usersWith2Plus.toLocaleString('en-US')} with 2+), ${plural(s.items, 'item')}${s.invalidRows ? `, ${plural(s.invalidRows, 'invalid row')} left out` : ''}`
+    );
   }
   const malformed = Object.entries(r.malformed ?? {}).filter(([, n]) => n > 0);
-  if (malformed.length) lines.push(`  malformed events ${malformed.map(([k, n]) => `${k}=${n}`).join(', ')} (counted, not imported)`);
+  if (malformed.length)
+    lines.push(`  malformed events ${malformed.map(([k, n]) => `${k}=${n}`).join(', ')} (counted, not imported)`);
   if (cand) {
     const f = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(4));
-    lines.push(`  new model        ${metric} ${f(cand[metric])}  precision_at_25 ${f(cand.precision_at_25)}  mean_reciprocal_rank_at_25 ${f(cand.mean_reciprocal_rank_at_25)}  coverage ${f(cand.coverage)}`);
+    lines.push(
+      `  new model        ${metric} ${f(cand[metric])}  precision_at_25 ${f(cand.precision_at_25)}  mean_reciprocal_rank_at_25 ${f(cand.mean_reciprocal_rank_at_25)}  coverage ${f(cand.coverage)}`
+    );
     if (cand[`${BASELINE_PREFIX}${metric}`] !== undefined) {
       const base = cand[`${BASELINE_PREFIX}${metric}`]!;
       const ratio = base > 0 ? ` (${(cand[metric]! / base).toFixed(2)}× popularity)` : '';
@@ -25,9 +65,26 @@ export function formatSummary(r: RetrainResult, opts: { uiUrl?: string; workflow
     lines.push(`  deployed model   ${dep ? `${metric} ${f(dep[metric])}` : 'none (first deployment)'}`);
   }
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
-  lines.push(`  campaign serves  ${r.campaignSolutionVersionArn ?? 'nothing yet'}`);
-  lines.push(`  phases           ${r.timings.map((t) => `${t.phase} ${t.endedAt ? formatMs(Date.parse(t.endedAt) - Date.parse(t.startedAt)) : ''}`.trim()).join(' → ')}`);
-  if (opts.uiUrl && opts.workflowId) lines.push(`  Web UI           ${opts.uiUrl}/namespaces/default/workflows/${encodeURIComponent(opts.workflowId)}`);
+  lines.push(`  campaign serves  ${campaignLine(r, opts)}`);
+  lines.push(
+    `  phases           ${r.timings.map((t) => `${t.phase} ${t.endedAt ? formatMs(Date.parse(t.endedAt) - Date.parse(t.startedAt)) : ''}`.trim()).join(' → ')}`
+  );
+  if (opts.recordUri) lines.push(`  record           ${opts.recordUri}`);
+  const ui = uiLine(opts);
+  if (ui) lines.push(ui);
   return lines;
 }
 
+/** The summary of however a run ended: its result when it has one, else what Temporal says. */
+export function formatRunEnd(end: RunEnd, workflowId: string, opts: SummaryOptions = {}): string[] {
+  if (end.kind === 'result' || (end.kind === 'cancelled' && end.result))
+    return formatSummary(end.result!, { ...opts, workflowId: opts.workflowId ?? workflowId });
+  const ui = uiLine({ ...opts, workflowId });
+  const head =
+    end.kind === 'cancelled'
+      ? `Run ${workflowId}: CANCELLED – a cancellation was requested and the run stopped`
+      : end.kind === 'terminated'
+        ? `Run ${workflowId}: TERMINATED – ${end.reason}`
+        : `Run ${workflowId}: TIMED OUT – the run passed its execution timeout`;
+  return ui ? [head, ui] : [head];
+}

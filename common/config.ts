@@ -26,6 +26,7 @@ import {
   type InteractionsSpec,
   type SourceKind,
 } from './interactions';
+import { configIssueMessage } from './config-messages';
 import type { Outcome, PipelineSettings, PollSettings, StageDeadlines } from './types';
 import { TASK_QUEUE } from './types';
 import { toMs } from '../workflows/duration';
@@ -36,18 +37,19 @@ const Duration = z.union([
   z.string().regex(durationRe, { message: "expected a duration such as '15s', '2 hours' or '48h'" }),
 ]);
 
-const arn = (service: string, resource: string) =>
+/** An ARN of `service` whose resource part matches `resource`; the message shows `example`, never the pattern. */
+const arn = (service: string, resource: string, example: string) =>
   z
     .string()
     .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]*:\\d{12}:${resource}`), {
-      message: `expected an ARN like arn:aws:${service}:<region>:<12-digit account>:${resource}…`,
+      message: `expected an ARN like arn:aws:${service}:<region>:<12-digit account>:${example}`,
     });
 
 const PERSONALIZE_NAME = '[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,62}';
 const PersonalizeArns = z.strictObject({
-  datasetArn: arn('personalize', `dataset/${PERSONALIZE_NAME}/INTERACTIONS$`),
-  solutionArn: arn('personalize', `solution/${PERSONALIZE_NAME}$`),
-  campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`),
+  datasetArn: arn('personalize', `dataset/${PERSONALIZE_NAME}/INTERACTIONS$`, 'dataset/<dataset group>/INTERACTIONS'),
+  solutionArn: arn('personalize', `solution/${PERSONALIZE_NAME}$`, 'solution/<name>'),
+  campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`, 'campaign/<name>'),
   /** Role Personalize assumes to read the interactions file from S3. */
   importRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }),
   region: z.string().min(1).optional(),
@@ -155,7 +157,10 @@ const Warehouse = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('athena'),
     database: z.string().min(1),
-    workGroup: z.string().regex(/^[a-zA-Z0-9._-]{1,128}$/).default('primary'),
+    workGroup: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,128}$/, { message: 'an Athena workgroup name: letters, digits, ".", "_" and "-", at most 128' })
+      .default('primary'),
     /** s3:// prefix for query results (default: the run's own folder under workPrefix), unless the workgroup enforces its own. */
     outputLocation: z.string().regex(/^s3:\/\/.+/, { message: 'expected an s3:// URI' }).optional(),
     /** Table of a Pinpoint source that names none (kept for configurations written before sources had `table`). */
@@ -193,7 +198,7 @@ const OUTCOMES = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'FAILED'] as const;
 const Notifications = z.strictObject({
   on: z.array(z.enum(OUTCOMES)).default(['FAILED', 'REJECTED']),
   webhookUrl: z.url().optional(),
-  snsTopicArn: arn('sns', '[\\w-]+$').optional(),
+  snsTopicArn: arn('sns', '[\\w-]+$', '<topic name>').optional(),
 });
 
 const Poll = z.strictObject({
@@ -222,6 +227,15 @@ const Realtime = z.strictObject({
   disableStringify: z.boolean().default(false),
 });
 
+const Staleness = z.strictObject({
+  /** A daily check alerts when no run has SUCCEEDED for this many days, or the deployed model is older. */
+  enabled: z.boolean().default(true),
+  maxAgeDays: z.number().positive().max(365).default(3),
+  /** When the check runs, in the schedule's time zone. */
+  hour: z.number().int().min(0).max(23).default(9),
+  minute: z.number().int().min(0).max(59).default(0),
+});
+
 const Pipeline = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'lower-case letters, digits and dashes, at most 40' }),
@@ -239,7 +253,9 @@ const Pipeline = z
       .refine((cols) => REQUIRED_INTERACTIONS_COLUMNS.every((c) => cols.includes(c)), { message: `Personalize needs ${REQUIRED_INTERACTIONS_COLUMNS.join(', ')}` }),
     /** Let a FULL import carry less history than the previous one (FULL replaces all bulk data). */
     allowHistoryShrink: z.boolean().default(false),
-    lookbackDays: z.union([z.number().int().min(1).max(3650), z.literal('all')]).default(30),
+    lookbackDays: z
+      .union([z.number().int().min(1).max(3650), z.literal('all')], { error: (iss) => `a whole number of days from 1 to 3650, or all; got ${JSON.stringify(iss.input)}` })
+      .default(30),
     warehouse: Warehouse.default({ kind: 'duckdb' }),
     personalize: PersonalizeArns.optional(),
     importMode: z.enum(['FULL', 'INCREMENTAL']).default('FULL'),
@@ -265,6 +281,8 @@ const Pipeline = z
       paused: false,
     }),
     notifications: Notifications.default({ on: ['FAILED', 'REJECTED'] }),
+    /** The staleness watchdog: a daily check with the same notifiers. */
+    staleness: Staleness.default({ enabled: true, maxAgeDays: 3, hour: 9, minute: 0 }),
     /** The real-time path (HTTP gateway → Personalize Events). */
     realtime: Realtime.optional(),
   })
@@ -351,9 +369,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(
     readonly file: string,
-    readonly problems: { path: string; message: string }[]
+    readonly problems: { path: string; message: string }[],
+    heading = `${file} is not a valid configuration:`
   ) {
-    super(`${file} is not a valid configuration:\n${problems.map((p) => `  - ${p.path || '(top level)'}: ${p.message}`).join('\n')}`);
+    super(`${heading}\n${problems.map((p) => `  - ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n')}`);
   }
 }
 
@@ -403,7 +422,10 @@ export function parseConfig(text: string, file = 'config', env: NodeJS.ProcessEn
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `not valid YAML: ${(err as Error).message}` }]);
   }
-  const parsed = ConfigSchema.safeParse(doc);
+  if (doc === null || doc === undefined) {
+    throw new ConfigError(file, [{ path: '', message: 'the file is empty: it needs at least a pipelines: list (see config/local.yaml)' }]);
+  }
+  const parsed = ConfigSchema.safeParse(doc, { error: configIssueMessage });
   if (!parsed.success) {
     throw new ConfigError(
       file,
@@ -418,7 +440,16 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? `no such file (looked in ${path.resolve(file)}). Pass --config <file> or set PERSONALIZE_OPTIMIZER_CONFIG; config/local.yaml runs on this machine, config/aws.example.yaml is the template for AWS`
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory, not a file'
+            : (err as Error).message;
+    throw new ConfigError(file, [{ path: '', message: why }], `cannot read the config file ${file}:`);
   }
   const config = parseConfig(text, file, env);
   // Relative local paths are relative to the config file, so commands work from any directory.

@@ -15,6 +15,7 @@ import { DEFAULT_POLL } from '../workflows/wait-schedule';
 import { toMs } from '../workflows/duration';
 import { buildAwsPorts } from './aws-backend';
 import { buildNotifier } from './notifiers';
+import type { LogLine } from '../activities/notify';
 import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { LocalEventSink, PersonalizeEventsSink, StoreDeadLetters } from '../activities/realtime/delivery';
 
@@ -26,6 +27,8 @@ export interface RegistryOptions {
   phaseSearchAttribute?: boolean;
   /** Local recommender knobs (tests and the demo). */
   local?: { minTrainingMs?: number; deployMs?: number };
+  /** Where the log notifier writes (default: a JSON line on stdout); the demo sends it to a file. */
+  notificationLog?: LogLine;
 }
 
 export interface Registry extends PipelineRegistry {
@@ -54,7 +57,7 @@ export function buildRegistry(config: Config, opts: RegistryOptions = {}): Regis
       const aws = buildAwsPorts(p);
       ports.set(p.name, {
         ...aws,
-        notifier: buildNotifier(p),
+        notifier: buildNotifier(p, { log: opts.notificationLog }),
         eventSink: new PersonalizeEventsSink(new PersonalizeEventsClient({ region: p.personalize?.region })),
         deadLetters: new StoreDeadLetters(aws.store, p.workPrefix),
       });
@@ -82,7 +85,7 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
     warehouse: new DuckDbWarehouse({ spec: interactionsSpec(p), dataDir: config.local.dataDir, statePath: path.join(stateDir, 'queries.json') }),
     recommender,
     store,
-    notifier: buildNotifier(p),
+    notifier: buildNotifier(p, { log: opts.notificationLog }),
     eventSink: new LocalEventSink(recommender),
     deadLetters: new StoreDeadLetters(store, p.workPrefix),
   };

@@ -1,12 +1,14 @@
 /**
- * The Temporal worker of this project, built from a config: the RetrainWorkflow bundle plus the
- * activities wired to each pipeline's ports. Used by the production entry point (worker/main.ts),
- * the demo launcher (`npm start`) and the end-to-end tests, so all three run the same thing.
+ * The Temporal worker of this project, built from a config: the workflow bundle (RetrainWorkflow,
+ * IngestWorkflow, StalenessWorkflow) plus the activities wired to each pipeline's ports. Used by
+ * the production entry point (worker/main.ts), the demo launcher (`npm start`) and the end-to-end
+ * tests, so all three run the same thing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps, type PipelineRegistry } from '../activities';
+import { createFreshnessActivities } from '../activities/freshness';
 import type { Config } from '../common/config';
 
 export const WORKFLOW_BUNDLE_PATH = process.env.WORKFLOW_BUNDLE_PATH ?? path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
@@ -39,7 +41,7 @@ export async function createRetrainWorker(opts: RetrainWorkerOptions): Promise<W
     namespace: opts.namespace ?? opts.config.temporal.namespace ?? 'default',
     taskQueue: opts.config.temporal.taskQueue,
     ...workflowSource(),
-    activities: createActivities({ pipelines: opts.registry, onRunRecorded: opts.onRunRecorded }),
+    activities: { ...createActivities({ pipelines: opts.registry, onRunRecorded: opts.onRunRecorded }), ...createFreshnessActivities({ pipelines: opts.registry }) },
     // Let in-flight activities finish on a deploy instead of failing them (the SDK default is 0).
     shutdownGraceTime: '30s',
     ...opts.worker,

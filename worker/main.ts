@@ -5,7 +5,8 @@
  *  - a prebuilt workflow bundle when NODE_ENV=production (see worker/build-bundle.ts);
  *  - structured JSON logs (pino) for the worker, the SDK and Core;
  *  - the SDK's own metrics on a Prometheus endpoint (METRICS_PORT, default 9464) and, on the health
- *    port (HEALTH_PORT, default 8080), `/healthz` plus the run-outcome counters at `/metrics`;
+ *    port (HEALTH_PORT, default 9465: not 8080, where the Temporal UI usually is), `/healthz` plus
+ *    the run-outcome counters at `/metrics`;
  *  - graceful shutdown on SIGTERM/SIGINT: polling stops, running activities get `shutdownGraceTime`
  *    to finish (nothing is marked failed by a deploy), workflows continue on the next worker.
  */
@@ -13,7 +14,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
-import { temporalTarget } from '../client/temporal-client';
+import { probeTcp, temporalTarget, TemporalUnreachableError } from '../client/temporal-client';
 import { buildRegistry } from './backends';
 import { createRetrainWorker } from './create-worker';
 import { startHealthServer } from './health';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     .description('Run the personalize-optimizer Temporal worker')
     .option('-c, --config <file>', 'config file', process.env.PERSONALIZE_OPTIMIZER_CONFIG ?? 'config/local.yaml')
     .option('--metrics-port <port>', 'Prometheus port for the SDK metrics (0 = off)', process.env.METRICS_PORT ?? '9464')
-    .option('--health-port <port>', 'port of /healthz and the run counters (0 = off)', process.env.HEALTH_PORT ?? '8080')
+    .option('--health-port <port>', 'port of /healthz and the run counters (0 = off)', process.env.HEALTH_PORT ?? '9465')
     .option('--shutdown-grace <duration>', 'time running activities get to finish on shutdown', process.env.SHUTDOWN_GRACE ?? '60s')
     .parse()
     .opts<{ config: string; metricsPort: string; healthPort: string; shutdownGrace: string }>();
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
 
   const runMetrics = new RunMetrics();
   const registry = buildRegistry(config, { phaseSearchAttribute: process.env.PHASE_SEARCH_ATTRIBUTE === '1' });
+  // Fails at once, with the address, when nothing listens there (Core would retry for a while first).
+  await probeTcp(target.connectionOptions.address ?? 'localhost:7233');
   const connection = await NativeConnection.connect(target.connectionOptions);
   const worker = await createRetrainWorker({
     config,
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  const known = err instanceof ConfigError || err instanceof TemporalUnreachableError;
+  console.error(known ? (err as Error).message : err);
+  process.exit(err instanceof ConfigError ? 2 : err instanceof TemporalUnreachableError ? 6 : 1);
 });

@@ -38,6 +38,7 @@ import type {
   Stage,
 } from '../common/types';
 import { RetrainPhaseKey, RetrainPipelineKey, statusQuery, TemporalScheduledStartTimeKey } from './defs';
+import { currentDetails } from './details';
 import { evaluateGate, logicalRunDate, runNames } from './plan';
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_DEADLINE_EXCEEDED, waitForJob, type WaitProgress } from './wait-for-job';
@@ -112,11 +113,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
 
   /** The run's page in the Web UI shows this (no history event: it is read like a query). */
   function showDetails(): void {
-    const lines = [`**${input.pipeline}** run for ${runDate}: **${progress.phase}**${progress.lastStatus ? ` (${progress.lastStatus})` : ''}`];
-    for (const [name, value] of Object.entries(progress.jobs)) if (value) lines.push(`- ${name}: \`${value}\``);
-    if (progress.stats) lines.push(`- interactions: ${progress.stats.rows} rows, ${progress.stats.users} users, ${progress.stats.items} items`);
-    if (progress.gate) lines.push(`- gate: ${progress.gate.reason}`);
-    setCurrentDetails(lines.join('\n'));
+    setCurrentDetails(currentDetails(input.pipeline, runDate, progress));
   }
 
   /** Polls one job; records the status and poll count; continues as new if the history grows long. */

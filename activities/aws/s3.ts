@@ -2,7 +2,13 @@
  * The object store on S3 (s3://bucket/key URIs). Large writes stream through a multipart upload,
  * so the interactions file never has to fit in memory.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import type { ObjectStore } from '../ports';
@@ -89,6 +95,26 @@ export class S3ObjectStore implements ObjectStore {
       leavePartsOnError: false,
     });
     await withAwsErrors('s3:PutObject', uri, () => upload.done());
+  }
+
+  /** ListObjectsV2 with the '/' delimiter: the objects directly under the prefix, page by page (s3:ListBucket). */
+  async list(prefix: string): Promise<string[]> {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(prefix);
+    if (!m) throw new TypeError(`not an s3://bucket/prefix URI: ${prefix}`);
+    const Bucket = m[1]!;
+    const Prefix = m[2]! === '' || m[2]!.endsWith('/') ? m[2]! : `${m[2]!}/`;
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await withAwsErrors('s3:ListBucket', prefix, () =>
+        this.client.send(
+          new ListObjectsV2Command({ Bucket, Prefix, Delimiter: '/', ...(token && { ContinuationToken: token }) })
+        )
+      );
+      for (const o of page.Contents ?? []) if (o.Key && o.Key !== Prefix) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort().map((k) => `s3://${Bucket}/${k}`);
   }
 
   async exists(uri: string): Promise<boolean> {

@@ -68,6 +68,23 @@ export class FileObjectStore implements ObjectStore {
     }
   }
 
+  async list(prefix: string): Promise<string[]> {
+    const dir = fileUriToPath(prefix);
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
+    // Temporary files of writes in progress are not objects yet.
+    return entries
+      .filter((e) => e.isFile() && !(e.name.startsWith('.') && e.name.endsWith('.tmp')))
+      .map((e) => `${base}${e.name}`)
+      .sort();
+  }
+
   async exists(uri: string): Promise<boolean> {
     try {
       await fs.promises.access(fileUriToPath(uri));

@@ -1,10 +1,11 @@
 /** The `preflight` subcommand, and the check `schedule apply` runs before touching any schedule. */
 import type { Command } from 'commander';
 import type { Config } from '../../common/config';
+import { EXIT } from '../exit-codes';
 import { formatReports, preflight, problemCount, type PreflightOptions } from './index';
 
 /** Exit code when preflight finds problems. */
-export const PREFLIGHT_FAILED = 7;
+export const PREFLIGHT_FAILED = EXIT.preflight;
 
 /** Runs preflight on the config's AWS pipelines (all, or one), prints the report, returns the problem count. */
 export async function runPreflight(

@@ -5,6 +5,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NoSuchBucket,
   NoSuchKey,
   PutObjectCommand,
@@ -185,4 +186,40 @@ describe('exists', () => {
     expect(f.message).toContain("the worker's role needs s3:GetObject on s3://b/k.csv");
     expect(f.message).toContain('grant s3:ListBucket on arn:aws:s3:::b as well');
   });
+});
+
+test('list: ListObjectsV2 with the / delimiter, every page, only the objects directly under the prefix', async () => {
+  s3.on(ListObjectsV2Command)
+    .resolvesOnce({
+      ...meta,
+      Contents: [{ Key: 'work/runs/shop-2026-11-23.json' }, { Key: 'work/runs/' }],
+      CommonPrefixes: [{ Prefix: 'work/runs/2026-11-23/' }],
+      IsTruncated: true,
+      NextContinuationToken: 't1',
+    })
+    .resolvesOnce({
+      ...meta,
+      Contents: [{ Key: 'work/runs/last-trained.json' }, { Key: 'work/runs/shop-2026-11-22.json' }],
+      IsTruncated: false,
+    });
+  expect(await store.list('s3://bucket/work/runs')).toEqual([
+    's3://bucket/work/runs/last-trained.json',
+    's3://bucket/work/runs/shop-2026-11-22.json',
+    's3://bucket/work/runs/shop-2026-11-23.json',
+  ]);
+  const calls = s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input);
+  expect(calls).toEqual([
+    { Bucket: 'bucket', Prefix: 'work/runs/', Delimiter: '/' },
+    { Bucket: 'bucket', Prefix: 'work/runs/', Delimiter: '/', ContinuationToken: 't1' },
+  ]);
+});
+
+test('list: a missing bucket is a non-retryable failure naming s3:ListBucket', async () => {
+  s3.on(ListObjectsV2Command).rejects(
+    new NoSuchBucket({ $metadata: { httpStatusCode: 404 }, message: 'The specified bucket does not exist' })
+  );
+  const err = await store.list('s3://nope/work/runs/').catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect((err as ApplicationFailure).nonRetryable).toBe(true);
+  expect((err as Error).message).toMatch(/s3:ListBucket/);
 });

@@ -102,3 +102,70 @@ test('the CLI refuses a bad config with exit code 2 and schedules nothing', asyn
   }
   expect(errors.join('\n')).toMatch(/personalize\.solutionArn/);
 });
+
+describe('config errors say what to fix, never "Invalid input" or a raw pattern', () => {
+  const pipeline = (extra: string) => AWS.replace('    workPrefix: s3://bucket/work/\n', `    workPrefix: s3://bucket/work/\n${extra}\n`);
+
+  test('lookbackDays: thirty names the accepted values', () => {
+    const [p] = problems(pipeline('    lookbackDays: thirty'));
+    expect(p).toEqual({ path: 'pipelines[0](shop).lookbackDays', message: 'a whole number of days from 1 to 3650, or all; got "thirty"' });
+  });
+
+  test('a malformed ARN shows the form it should have, not the regular expression', () => {
+    const list = problems(AWS.replace('solution/shop', 'solution/').replace('dataset/shop/INTERACTIONS', 'dataset/shop/USERS'));
+    expect(list.map((p) => p.message)).toEqual([
+      'expected an ARN like arn:aws:personalize:<region>:<12-digit account>:dataset/<dataset group>/INTERACTIONS',
+      'expected an ARN like arn:aws:personalize:<region>:<12-digit account>:solution/<name>',
+    ]);
+    const sns = problems(pipeline('    notifications: { snsTopicArn: "arn:aws:sns:us-east-1:123:topic" }'));
+    expect(sns[0]!.message).toBe('expected an ARN like arn:aws:sns:<region>:<12-digit account>:<topic name>');
+  });
+
+  test('a misspelt key gets a suggestion', () => {
+    expect(problems(pipeline('    lookbakDays: 7'))[0]!.message).toBe('unknown key "lookbakDays" – did you mean lookbackDays?');
+  });
+
+  test('no message of a broad set of mistakes is zod’s generic wording or a pattern', () => {
+    const mistakes = [
+      '    lookbackDays: thirty',
+      '    gate: { tolerance: "2%" }',
+      '    importMode: full',
+      '    schedule: { hour: 25, overlap: sometimes }',
+      '    notifications: { on: [FAILD], webhookUrl: "not a url" }',
+      '    staleness: { maxAgeDays: -1, hour: 9.5 }',
+      '    bogus: 1',
+    ];
+    const messages = mistakes.flatMap((m) => problems(pipeline(m)).map((p) => p.message));
+    messages.push(...problems(AWS.replace('kind: athena, database: pinpoint', 'kind: athena, database: pinpoint, workGroup: "bad group!"')).map((p) => p.message));
+    messages.push(...problems(AWS.replace('kind: pinpoint', 'kind: kafka')).map((p) => p.message));
+    messages.push(...problems(AWS.replace('    backend: aws\n', '')).map((p) => p.message));
+    expect(messages.length).toBeGreaterThanOrEqual(12);
+    for (const m of messages) {
+      expect(m).not.toMatch(/Invalid input|Invalid option|Invalid string|must match pattern|\[a-zA-Z0-9\]|\\d\{12\}|\$\//);
+    }
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'expected a number, got the text "2%"',
+        'expected one of FULL, INCREMENTAL, got the text "full"',
+        'at most 23, got 25',
+        'required: one of aws, local',
+        'expected one of pinpoint, ses, sms, events, got the text "kafka"',
+      ])
+    );
+  });
+
+  test('an empty file and a missing file say so, with what to do', () => {
+    expect(problems('')[0]!.message).toMatch(/the file is empty/);
+    let err: unknown;
+    try {
+      loadConfig(path.join(os.tmpdir(), 'no-such-dir', 'config.yaml'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/^cannot read the config file .*config\.yaml:/);
+    expect(message).toMatch(/no such file .*--config <file>.*PERSONALIZE_OPTIMIZER_CONFIG/);
+    expect(message).not.toMatch(/ENOENT/);
+  });
+});

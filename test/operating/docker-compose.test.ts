@@ -45,3 +45,16 @@ test('the worker image: Node 22 Debian slim (not Alpine), non-root, prebuilt bun
   expect(dockerfile).toMatch(/NODE_ENV=production/);
   expect(s.worker!.stop_grace_period).toBe('90s');
 });
+
+test('the worker publishes its metrics and health ports, and none clashes with another service on the host', () => {
+  const published = (svc: Service & { ports?: string[] }) => (svc.ports ?? []).map((p) => String(p).split(':').at(-2));
+  const all = Object.values(s).flatMap((svc) => published(svc as Service & { ports?: string[] }));
+  expect(new Set(all).size).toBe(all.length);
+  const worker = s.worker as Service & { ports?: string[]; healthcheck?: { test: string[] } };
+  expect(published(worker)).toEqual(expect.arrayContaining(['9464', '9465']));
+  const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const healthPort = /HEALTH_PORT=(\d+)/.exec(dockerfile)![1]!;
+  expect(published(worker)).toContain(healthPort);
+  expect(JSON.stringify(worker.healthcheck!.test)).toContain(`127.0.0.1:${healthPort}/healthz`);
+  expect(published(s['temporal-ui'] as Service & { ports?: string[] })).toEqual(['8080']);
+});

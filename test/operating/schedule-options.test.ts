@@ -114,12 +114,13 @@ test('watch: a terminal gets one redrawn line per phase; a pipe gets one line pe
   expect(pipe.text).not.toContain('\r');
 });
 
-test('every client command in the README exists with the options it is given', () => {
+test('every command line in the README (npx personalize-optimizer … or npm run cli -- …) exists with the options it is given', () => {
   const docs = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
-  const lines = docs.split('\n').filter((l) => /^\s*(TEMPORAL_ADDRESS=\S+ )?npm run cli -- /.test(l));
-  expect(lines.length).toBeGreaterThanOrEqual(8);
+  const command = /^\s*(TEMPORAL_ADDRESS=\S+ )?(npm run cli -- |npx personalize-optimizer )/;
+  const lines = docs.split('\n').filter((l) => command.test(l));
+  expect(lines.length).toBeGreaterThanOrEqual(12);
   for (const line of lines) {
-    const words = (line.replace(/#.*$/, '').split('npm run cli -- ')[1]!.match(/"[^"]*"|\S+/g) ?? []) as string[];
+    const words = (line.replace(/#.*$/, '').replace(command, '').match(/"[^"]*"|\S+/g) ?? []) as string[];
     let cmd = buildProgram();
     const known = (c: typeof cmd, flag: string) => c.options.some((o) => o.long === flag || o.short === flag || o.long === flag.replace(/^--no-/, '--'));
     const root = cmd;

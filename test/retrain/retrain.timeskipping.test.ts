@@ -210,7 +210,8 @@ test('the status query shows phase, job ids and the last polled status', async (
   expect(seen!.timings.find((t) => t.phase === 'IMPORT')?.endedAt).toBeDefined();
   // The Web UI's "current details" of the run say the same.
   expect(details).toMatch(/\*\*shop\*\* run for 2026-11-23: \*\*TRAIN\*\* \(CREATE IN_PROGRESS\)/);
-  expect(details).toContain('solutionVersionArn');
+  expect(details).toMatch(/\n\n- /);
+  expect(details).toContain('- solution version (candidate): `arn:aws:personalize');
 });
 
 test('a 48-hour training keeps the history bounded', async () => {

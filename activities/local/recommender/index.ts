@@ -667,6 +667,13 @@ export class LocalRecommender implements Recommender {
     return { itemList: scorer.recommendFor(userId, numResults, { at: this.now() / 1000 }), solutionVersionArn: c.solutionVersionArn };
   }
 
+  /** Whether the deployed model was trained on this user; recommend() answers others with popular items. */
+  async knowsUser(campaignArn: string, userId: string): Promise<boolean> {
+    const c = this.campaign(campaignArn);
+    if (!c.solutionVersionArn) return false;
+    return (await this.scorer(c.solutionVersionArn)).userOf(userId) >= 0;
+  }
+
   /** Appends real-time records (PutEvents/PutItems/PutUsers) to the event log a later training reads. */
   async recordEvents(events: RealtimeEvent[] | Record<string, unknown>[]): Promise<void> {
     if (events.length === 0) return;

@@ -43,8 +43,13 @@ export function normalizeRow(fields: string[], idx: Record<(typeof INTERACTIONS_
   return { ok: true, row: [user, item, get('EVENT_TYPE'), value, ts] };
 }
 
+export interface PrepareOptions {
+  /** Called as rows are read (every 1,000), e.g. to heartbeat the activity with its progress. */
+  onProgress?: (rowsRead: number) => void;
+}
+
 /** Stream `sourceUri` → `targetUri`, returning the run's interaction facts. */
-export async function prepareInteractionsFile(store: ObjectStore, sourceUri: string, targetUri: string): Promise<InteractionStats> {
+export async function prepareInteractionsFile(store: ObjectStore, sourceUri: string, targetUri: string, opts: PrepareOptions = {}): Promise<InteractionStats> {
   const input = await store.openRead(sourceUri);
   const parser = (input as Readable).pipe(parse({ relax_column_count: true, skip_empty_lines: true, bom: true }));
   const out = stringify({ quoted_match: /[",\n\r]/ });
@@ -70,6 +75,7 @@ export async function prepareInteractionsFile(store: ObjectStore, sourceUri: str
         idx = found;
         continue;
       }
+      if ((rows + invalidRows) % 1000 === 999) opts.onProgress?.(rows + invalidRows + 1);
       const verdict = normalizeRow(fields, idx);
       if (!verdict.ok) {
         invalidRows++;

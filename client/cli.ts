@@ -2,17 +2,17 @@
  * The command-line client: `npm run cli -- <command>` (or `tsx client/cli.ts`).
  *
  * Exit codes, for scripts: 0 ok · 1 the run failed or was rejected · 2 usage or config error ·
- * 3 conflict (a run of that pipeline is already going) · 4 not found.
+ * 3 conflict (a run of that pipeline is already going) · 4 not found · 5 the run was cancelled.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ConfigError, loadConfig, type Config, type PipelineConfig } from '../common/config';
 import type { RetrainInput, RetrainResult } from '../common/types';
 import { retrainScheduleId, RETRAIN_WORKFLOW_TYPE, statusQuery } from '../workflows/defs';
 import { isValidRunDate } from '../workflows/plan';
 import { buildRegistry } from '../worker/backends';
-import { describeProgress, findCurrentRun, findRunningRun, followRun, listPipelineRuns, RunConflictError, startRun } from './run';
+import { describeProgress, findCurrentRun, findRunningRun, findWaitingRuns, followRun, listPipelineRuns, RunConflictError, startRun } from './run';
 import { liveLine } from './live-line';
 import type { RetrainWorkflow } from '../workflows';
 import { applySchedule, describeCalendar, overlapPolicy } from './schedules';
@@ -20,7 +20,7 @@ import { formatMs } from '../workflows/duration';
 import { connectClient } from './temporal-client';
 import { formatSummary } from './summary';
 
-export const EXIT = { ok: 0, runFailed: 1, usage: 2, conflict: 3, notFound: 4 } as const;
+export const EXIT = { ok: 0, runFailed: 1, usage: 2, conflict: 3, notFound: 4, cancelled: 5 } as const;
 
 class ExitError extends Error {
   constructor(
@@ -66,7 +66,13 @@ function lookbackArg(v: string): number | null {
 }
 
 function resultCode(r: RetrainResult): number {
+  if (r.outcome === 'CANCELLED') return EXIT.cancelled;
   return r.outcome === 'FAILED' || r.outcome === 'REJECTED' ? EXIT.runFailed : EXIT.ok;
+}
+
+/** A run that ended Cancelled carries no result; its record (and memo) say CANCELLED. */
+function wasCancelled(err: unknown): boolean {
+  return err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure;
 }
 
 function failureResult(err: unknown): RetrainResult | undefined {
@@ -107,6 +113,10 @@ async function followAndReport(handle: WorkflowHandle<typeof RetrainWorkflow>): 
   if (result) {
     formatSummary(result).forEach((l) => out(l));
     return resultCode(result);
+  }
+  if (wasCancelled(error)) {
+    out(`run cancelled (${(await handle.describe().then((d) => (d.memo as { reason?: string } | undefined)?.reason).catch(() => undefined)) ?? 'no reason recorded'})`);
+    return EXIT.cancelled;
   }
   out(`run ended without a result: ${(error as Error).message}`);
   return EXIT.runFailed;
@@ -158,9 +168,17 @@ export function buildProgram(): Command {
         out(`${handle.workflowId}: ${describeProgress(s)}`);
         out(`  run date ${s.runDate}, run key ${s.runKey}`);
         for (const [k, v] of Object.entries(s.jobs)) if (v) out(`  ${k.padEnd(27)} ${String(v)}`);
+        if (!workflowId) {
+          for (const w of await findWaitingRuns(client, s.pipeline)) out(`${w.workflowId}: ${describeProgress(w.progress)} (scheduled run for ${w.progress.runDate}, waits for the pipeline's lock)`);
+        }
         return;
       }
       out(`${handle.workflowId}: ${d.status.name}`);
+      if (d.status.name === 'CANCELLED') {
+        out(`  ${(d.memo as { reason?: string } | undefined)?.reason ?? 'cancelled'}`);
+        process.exitCode = EXIT.cancelled;
+        return;
+      }
       const r = await handle.result().catch((err: unknown) => failureResult(err));
       if (r) {
         formatSummary(r).forEach((l) => out(`  ${l}`));

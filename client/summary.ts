@@ -26,6 +26,7 @@ export function formatSummary(r: RetrainResult, opts: { uiUrl?: string; workflow
   }
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
   lines.push(`  campaign serves  ${r.campaignSolutionVersionArn ?? 'nothing yet'}`);
+  for (const note of r.notes ?? []) lines.push(`  note             ${note}`);
   lines.push(`  phases           ${r.timings.map((t) => `${t.phase} ${t.endedAt ? formatMs(Date.parse(t.endedAt) - Date.parse(t.startedAt)) : ''}`.trim()).join(' → ')}`);
   if (opts.uiUrl && opts.workflowId) lines.push(`  Web UI           ${opts.uiUrl}/namespaces/default/workflows/${encodeURIComponent(opts.workflowId)}`);
   return lines;

@@ -1,7 +1,7 @@
 /** What every notifier says about a run: one line of text and, when the UI is known, a link to the run. */
 import type { RunNotification } from '../ports';
 
-const ICON: Record<string, string> = { SUCCEEDED: '✅', SKIPPED: '⏭️', REJECTED: '🛑', FAILED: '❌' };
+const ICON: Record<string, string> = { SUCCEEDED: '✅', SKIPPED: '⏭️', REJECTED: '🛑', FAILED: '❌', CANCELLED: '🚫' };
 
 export interface RunLinkOptions {
   /** Temporal Web UI base URL, e.g. http://localhost:8233. */

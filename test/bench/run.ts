@@ -5,6 +5,7 @@
  */
 import { benchInteractions } from './interactions';
 import { benchRealtime } from './realtime';
+import { benchRecovery } from './recovery';
 import { benchRetrainHistory } from './retrain-history';
 import { benchTraining } from './training';
 
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   training: () => benchTraining(report, { interactions: INTERACTIONS }),
   interactions: () => benchInteractions(report, { events: EVENTS }),
   realtime: () => benchRealtime(report),
+  recovery: () => benchRecovery(report),
 };
 
 async function main(): Promise<void> {
@@ -32,7 +34,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Exits explicitly: Temporal's native runtime can keep a handle open after everything closed.
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  }
+);

@@ -1,12 +1,14 @@
 /**
  * createActivities(deps): every activity RetrainWorkflow calls. Activities are thin: they find the
  * pipeline's ports and call them; the ports (AWS or local) do the work. Payloads stay small:
- * ids, ARNs, URIs and counts, never data or secrets.
+ * ids, ARNs, URIs and counts, never data or secrets. Every activity heartbeats while it runs, so a
+ * dead worker is noticed within the workflow's heartbeat timeout (seconds).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { JobObservation } from '../common/job-status';
+import { normalizePersonalizeStatus, type JobObservation } from '../common/job-status';
 import type {
   CampaignState,
+  EarlierRun,
   ImportMode,
   InteractionStats,
   Metrics,
@@ -16,7 +18,9 @@ import type {
 } from '../common/types';
 import type { ImportState } from '../common/import-state';
 import type { InteractionsColumn } from '../common/interactions';
+import { heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { prepareInteractionsFile } from './interactions-file';
+import { nextLastRun, type LastRunRecord } from './last-run';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
@@ -32,14 +36,11 @@ export interface ActivityDeps {
   pipelines: PipelineRegistry;
   /** Called once a run's record is written (metrics). */
   onRunRecorded?: (result: RetrainResult) => void;
+  /** Called when a notifier fails (metrics); the run's outcome stays what it was. */
+  onNotifyFailed?: (pipeline: string, outcome: string, error: unknown) => void;
 }
 
-export interface LastRunRecord {
-  runKey: string;
-  runDate: string;
-  maxTimestamp: number | null;
-  solutionVersionArn?: string;
-}
+export type { LastRunRecord };
 
 /** What earlier imports carried (workflows/import-plan.ts). */
 function importStateUri(settings: PipelineSettings): string {
@@ -52,7 +53,16 @@ function lastRunUri(settings: PipelineSettings): string {
   return `${prefix}runs/last-trained.json`;
 }
 
-export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
+function runRecordUri(settings: PipelineSettings, runKey: string): string {
+  const prefix = settings.workPrefix.endsWith('/') ? settings.workPrefix : `${settings.workPrefix}/`;
+  return `${prefix}runs/${runKey}.json`;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return withLivenessHeartbeats(activityFunctions(deps));
+}
+
+function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: ActivityDeps) {
   function settingsOf(pipeline: string): PipelineSettings {
     const s = pipelines.settings(pipeline);
     if (!s) {
@@ -103,9 +113,18 @@ export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
       return portsOf(req.pipeline).warehouse.describeQuery(req.queryId);
     },
 
+    /** Heartbeats the rows read so far (the liveness wrapper's beats carry them too). */
     async prepareInteractions(req: { pipeline: string; sourceUri: string; targetUri: string }): Promise<InteractionStats> {
       const columns = settingsOf(req.pipeline).interactionsColumns as InteractionsColumn[] | undefined;
-      return prepareInteractionsFile(portsOf(req.pipeline).store, req.sourceUri, req.targetUri, columns);
+      let rowsRead = 0;
+      return heartbeating(
+        () =>
+          prepareInteractionsFile(portsOf(req.pipeline).store, req.sourceUri, req.targetUri, {
+            columns,
+            onProgress: (n) => (rowsRead = n),
+          }),
+        () => ({ rowsRead })
+      );
     },
 
     async readImportState(pipeline: string): Promise<ImportState | null> {
@@ -135,11 +154,22 @@ export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
       return portsOf(req.pipeline).recommender.describeImport(req.jobArn);
     },
 
-    async startSolutionVersion(req: { pipeline: string; name: string; trainingMode: TrainingMode }): Promise<{ solutionVersionArn: string }> {
+    /** `createdAfter`: the run's start; the name is looked up among versions created since then before one is created. */
+    async startSolutionVersion(req: { pipeline: string; name: string; trainingMode: TrainingMode; createdAfter?: string }): Promise<{ solutionVersionArn: string }> {
       const s = settingsOf(req.pipeline);
-      return portsOf(req.pipeline).recommender.startSolutionVersion({ name: req.name, solutionArn: s.solutionArn, trainingMode: req.trainingMode });
+      return portsOf(req.pipeline).recommender.startSolutionVersion({
+        name: req.name,
+        solutionArn: s.solutionArn,
+        trainingMode: req.trainingMode,
+        ...(req.createdAfter && { createdAfter: req.createdAfter }),
+      });
     },
-    async describeSolutionVersion(req: { pipeline: string; solutionVersionArn: string }): Promise<JobObservation> {
+    /** The training of that name, if there is one (a start that was in flight when the run was cancelled). */
+    async findSolutionVersion(req: { pipeline: string; name: string; createdAfter?: string }): Promise<{ solutionVersionArn: string; status: string } | null> {
+      const s = settingsOf(req.pipeline);
+      return portsOf(req.pipeline).recommender.findSolutionVersion({ solutionArn: s.solutionArn, name: req.name, ...(req.createdAfter && { createdAfter: req.createdAfter }) });
+    },
+    async describeSolutionVersion(req: { pipeline: string; solutionVersionArn: string }): Promise<JobObservation & { createdAt?: string }> {
       return portsOf(req.pipeline).recommender.describeSolutionVersion(req.solutionVersionArn);
     },
     async stopSolutionVersion(req: { pipeline: string; solutionVersionArn: string }): Promise<void> {
@@ -152,32 +182,47 @@ export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
     async describeCampaign(pipeline: string): Promise<CampaignState> {
       return portsOf(pipeline).recommender.describeCampaign(settingsOf(pipeline).campaignArn);
     },
+    /**
+     * Idempotent: when the campaign's latest update already names this version (and did not fail),
+     * that update is the one a previous attempt made, and nothing is requested again.
+     */
     async updateCampaign(req: {
       pipeline: string;
       solutionVersionArn: string;
       minProvisionedTPS: number;
       campaignConfig?: Record<string, unknown>;
-    }): Promise<void> {
+    }): Promise<{ requested: boolean }> {
       const { pipeline, ...update } = req;
-      await portsOf(pipeline).recommender.updateCampaign({ campaignArn: settingsOf(pipeline).campaignArn, ...update });
+      const { recommender } = portsOf(pipeline);
+      const campaignArn = settingsOf(pipeline).campaignArn;
+      const latest = (await recommender.describeCampaign(campaignArn)).latestUpdate;
+      if (latest?.solutionVersionArn === req.solutionVersionArn && normalizePersonalizeStatus(latest.status) !== 'CREATE FAILED') return { requested: false };
+      await recommender.updateCampaign({ campaignArn, ...update });
+      return { requested: true };
     },
 
-    /** Writes the run summary; a run that trained also moves the "last trained" watermark. */
+    /** An earlier run that used this run key: its record, or a training of this run's name. */
+    async findEarlierRun(req: { pipeline: string; runKey: string; solutionVersionName: string }): Promise<EarlierRun | null> {
+      const s = settingsOf(req.pipeline);
+      const { store, recommender } = portsOf(req.pipeline);
+      const text = await store.getText(runRecordUri(s, req.runKey));
+      if (text) {
+        const r = JSON.parse(text) as Partial<RetrainResult>;
+        return { runKey: req.runKey, ...(r.outcome && { outcome: r.outcome }), ...(r.jobs?.solutionVersionArn && { solutionVersionArn: r.jobs.solutionVersionArn }) };
+      }
+      const version = await recommender.findSolutionVersion({ solutionArn: s.solutionArn, name: req.solutionVersionName });
+      return version ? { runKey: req.runKey, solutionVersionArn: version.solutionVersionArn } : null;
+    },
+
+    /** Writes the run summary; a run that trained on newer data also moves the "last trained" watermark. */
     async recordRun(result: RetrainResult): Promise<{ uri: string }> {
       const s = settingsOf(result.pipeline);
       const { store } = portsOf(result.pipeline);
-      const prefix = s.workPrefix.endsWith('/') ? s.workPrefix : `${s.workPrefix}/`;
-      const uri = `${prefix}runs/${result.runKey}.json`;
+      const uri = runRecordUri(s, result.runKey);
       await store.putText(uri, JSON.stringify(result, null, 2));
-      if ((result.outcome === 'SUCCEEDED' || result.outcome === 'REJECTED') && result.stats) {
-        const last: LastRunRecord = {
-          runKey: result.runKey,
-          runDate: result.runDate,
-          maxTimestamp: result.stats.maxTimestamp,
-          solutionVersionArn: result.jobs.solutionVersionArn,
-        };
-        await store.putText(lastRunUri(s), JSON.stringify(last, null, 2));
-      }
+      const previousText = await store.getText(lastRunUri(s));
+      const next = nextLastRun(previousText ? (JSON.parse(previousText) as LastRunRecord) : null, result);
+      if (next) await store.putText(lastRunUri(s), JSON.stringify(next, null, 2));
       onRunRecorded?.(result);
       return { uri };
     },
@@ -191,12 +236,13 @@ export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
       return deliverAsActivity(req.records, { sink: eventSink, deadLetters });
     },
 
+    /** A failure is counted (onNotifyFailed) and rethrown for Temporal to retry; the run never fails of it. */
     async notifyRun(req: { result: RetrainResult; workflowId: string }): Promise<void> {
       const s = settingsOf(req.result.pipeline);
       const { notifier } = portsOf(req.result.pipeline);
       if (!notifier || !s.notifyOn.includes(req.result.outcome)) return;
       const r = req.result;
-      await notifier.notify({
+      const sending = notifier.notify({
         pipeline: r.pipeline,
         outcome: r.outcome,
         reason: r.reason,
@@ -208,6 +254,10 @@ export function createActivities({ pipelines, onRunRecorded }: ActivityDeps) {
           gate: r.gate?.reason,
           durationMs: r.durationMs,
         },
+      });
+      await sending.catch((err: unknown) => {
+        onNotifyFailed?.(r.pipeline, r.outcome, err);
+        throw err;
       });
     },
   };

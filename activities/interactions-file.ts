@@ -76,13 +76,21 @@ async function preparedFacts(
   return facts.columns.join(',') === columns.join(',') ? facts.stats : null;
 }
 
+export interface PrepareOptions {
+  /** The interactions file's columns, in header order (the dataset schema's fields). */
+  columns?: readonly InteractionsColumn[];
+  /** Called as rows are read (every 1,000), e.g. to heartbeat the activity with its progress. */
+  onProgress?: (rowsRead: number) => void;
+}
+
 /** Stream `sourceUri` → `targetUri` with the pipeline's columns, returning the run's interaction facts. */
 export async function prepareInteractionsFile(
   store: ObjectStore,
   sourceUri: string,
   targetUri: string,
-  columns: readonly InteractionsColumn[] = INTERACTIONS_COLUMNS
+  opts: PrepareOptions = {}
 ): Promise<InteractionStats> {
+  const columns = opts.columns ?? INTERACTIONS_COLUMNS;
   const prepared = await preparedFacts(store, sourceUri, columns);
   if (prepared) {
     if (store.copy) await store.copy(sourceUri, targetUri);
@@ -117,6 +125,7 @@ export async function prepareInteractionsFile(
         idx = found;
         continue;
       }
+      if ((rows + invalidRows) % 1000 === 999) opts.onProgress?.(rows + invalidRows + 1);
       const verdict = normalizeRow(fields, idx, columns);
       if (!verdict.ok) {
         invalidRows++;

@@ -48,10 +48,30 @@ export interface Recommender {
   }): Promise<{ jobArn: string }>;
   describeImport(jobArn: string): Promise<JobObservation>;
 
-  startSolutionVersion(req: { name: string; solutionArn: string; trainingMode: TrainingMode }): Promise<{
+  /**
+   * Looks the name up first (`findSolutionVersion`, from `createdAfter`) and adopts a version of
+   * that name; only then creates one. Never relies on the service refusing a duplicate name.
+   */
+  startSolutionVersion(req: {
+    name: string;
+    solutionArn: string;
+    trainingMode: TrainingMode;
+    createdAfter?: string;
+  }): Promise<{
     solutionVersionArn: string;
   }>;
-  describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation>;
+  /**
+   * The version of `solutionArn` named `name` (names are deterministic per run), or null. With
+   * `createdAfter` (ISO time) only versions created since then are looked at: a run passes its own
+   * start, which keeps the look-up to the few newest versions.
+   */
+  findSolutionVersion(req: {
+    solutionArn: string;
+    name: string;
+    createdAfter?: string;
+  }): Promise<{ solutionVersionArn: string; status: string } | null>;
+  /** `createdAt` (ISO) lets a run tell an older model from a newer one. */
+  describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation & { createdAt?: string }>;
   /** Stops a pending or running training; a version already finished is left alone. */
   stopSolutionVersion(solutionVersionArn: string): Promise<void>;
   getSolutionMetrics(solutionVersionArn: string): Promise<Metrics>;

@@ -16,7 +16,7 @@ import { assessFreshness, formatAge } from '../workflows/freshness';
 import { buildRegistry } from '../worker/backends';
 import { readFreshnessFacts } from '../activities/freshness';
 import { readRunRecords, runsPrefix } from '../activities/run-records';
-import { describeProgress, findCurrentRun, findRunningRun, followRun, listPipelineRuns, startRun } from './run';
+import { describeProgress, findCurrentRun, findRunningRun, findWaitingRuns, followRun, listPipelineRuns, startRun } from './run';
 import { liveLine } from './live-line';
 import type { RetrainWorkflow } from '../workflows';
 import {
@@ -230,6 +230,10 @@ export function buildProgram(): Command {
         out(`${handle.workflowId}: ${describeProgress(s)}`);
         out(`  run date ${s.runDate}, run key ${s.runKey}`);
         for (const [k, v] of Object.entries(s.jobs)) if (v) out(`  ${k.padEnd(27)} ${String(v)}`);
+        if (!workflowId) {
+          for (const w of await findWaitingRuns(client, s.pipeline))
+            out(`${w.workflowId}: ${describeProgress(w.progress)} (scheduled run for ${w.progress.runDate}, waits for the pipeline's lock)`);
+        }
       } else {
         out(`${handle.workflowId}: ${d.status.name}`);
         const settled = await handle.result().then(

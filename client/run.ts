@@ -4,7 +4,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import type { RetrainInput, RetrainProgress, RetrainResult } from '../common/types';
-import { RETRAIN_WORKFLOW_TYPE, retrainWorkflowId, statusQuery } from '../workflows/defs';
+import { RETRAIN_WORKFLOW_TYPE, retrainWorkflowId, SCHEDULED_RETRAIN_WORKFLOW_TYPE, statusQuery } from '../workflows/defs';
 import { scheduledWorkflowIdPrefix } from './schedules';
 import type { RetrainWorkflow } from '../workflows';
 import { formatMs } from '../workflows/duration';
@@ -38,6 +38,21 @@ export async function* listPipelineRuns(client: Client, pipeline: string, opts: 
 export async function findRunningRun(client: Client, pipeline: string): Promise<string | undefined> {
   for await (const wf of listPipelineRuns(client, pipeline, { running: true })) return wf.workflowId;
   return undefined;
+}
+
+/** Scheduled runs of the pipeline waiting for its lock (another run is going), with their status. */
+export async function findWaitingRuns(client: Client, pipeline: string): Promise<{ workflowId: string; progress: RetrainProgress }[]> {
+  const query = `WorkflowType = '${SCHEDULED_RETRAIN_WORKFLOW_TYPE}' AND WorkflowId STARTS_WITH '${scheduledWorkflowIdPrefix(pipeline)}' AND ExecutionStatus = 'Running'`;
+  const waiting: { workflowId: string; progress: RetrainProgress }[] = [];
+  for await (const wf of client.workflow.list({ query })) {
+    if ((wf.memo as { pipeline?: string } | undefined)?.pipeline !== pipeline) continue;
+    const progress = await client.workflow
+      .getHandle(wf.workflowId)
+      .query(statusQuery)
+      .catch(() => undefined);
+    if (progress?.phase === 'WAITING') waiting.push({ workflowId: wf.workflowId, progress });
+  }
+  return waiting;
 }
 
 /** The run an operator most likely means: the one going now, else the latest. */

@@ -13,8 +13,8 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { PipelineConfig } from '../common/config';
-import type { RetrainInput } from '../common/types';
-import { retrainScheduleId, RETRAIN_WORKFLOW_TYPE } from '../workflows/defs';
+import type { ScheduledRetrainInput, WhenBusy } from '../common/types';
+import { retrainScheduleId, SCHEDULED_RETRAIN_WORKFLOW_TYPE } from '../workflows/defs';
 import { toMs } from '../workflows/duration';
 import type { StalenessInput } from '../workflows/staleness';
 
@@ -27,8 +27,20 @@ export function overlapPolicy(name: string): ScheduleOverlapPolicy {
 }
 
 /**
+ * What a scheduled run does when an ad hoc run holds the pipeline's lock, from the same overlap
+ * policy the schedule applies to its own runs. Two runs never overlap: ALLOW_ALL waits too, and
+ * TERMINATE_OTHER asks the other run to cancel (a terminated run could not stop its training).
+ */
+export function whenBusyFor(overlap: string): WhenBusy {
+  if (overlap === 'SKIP') return 'skip';
+  if (overlap === 'CANCEL_OTHER' || overlap === 'TERMINATE_OTHER') return 'cancel-other';
+  return 'wait';
+}
+
+/**
  * Workflow id of a pipeline's scheduled runs; Temporal appends the scheduled time
  * (`retrain-shop-scheduled-2026-11-24T02:00:00Z`), so every run of the schedule has its own id.
+ * Such a run does its work as a child under the pipeline's lock id, `retrain-<pipeline>`.
  */
 export function scheduledWorkflowIdPrefix(pipeline: string): string {
   return `retrain-${pipeline}-scheduled`;
@@ -37,10 +49,10 @@ export function scheduledWorkflowIdPrefix(pipeline: string): string {
 /** Pure: the schedule a pipeline's config asks for. */
 export function buildScheduleOptions(p: PipelineConfig, taskQueue: string): ScheduleOptions {
   const s = p.schedule;
-  const args: [RetrainInput] = [{ pipeline: p.name }];
+  const args: [ScheduledRetrainInput] = [{ pipeline: p.name, whenBusy: whenBusyFor(s.overlap) }];
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
-    workflowType: RETRAIN_WORKFLOW_TYPE,
+    workflowType: SCHEDULED_RETRAIN_WORKFLOW_TYPE,
     taskQueue,
     args,
     workflowId: scheduledWorkflowIdPrefix(p.name),
@@ -118,7 +130,8 @@ export function forcedScheduleId(pipeline: string): string {
 
 export function buildForcedScheduleOptions(p: PipelineConfig, taskQueue: string): ScheduleOptions {
   const daily = buildScheduleOptions(p, taskQueue);
-  const args: [RetrainInput] = [{ pipeline: p.name, force: true }];
+  // Forced runs queue behind whatever run holds the pipeline's lock rather than being dropped.
+  const args: [ScheduledRetrainInput] = [{ pipeline: p.name, force: true, whenBusy: 'wait' }];
   return {
     ...daily,
     scheduleId: forcedScheduleId(p.name),

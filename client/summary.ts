@@ -66,6 +66,7 @@ export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): stri
   }
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
   lines.push(`  campaign serves  ${campaignLine(r, opts)}`);
+  for (const note of r.notes ?? []) lines.push(`  note             ${note}`);
   lines.push(
     `  phases           ${r.timings.map((t) => `${t.phase} ${t.endedAt ? formatMs(Date.parse(t.endedAt) - Date.parse(t.startedAt)) : ''}`.trim()).join(' → ')}`
   );

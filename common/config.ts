@@ -193,7 +193,7 @@ const Schedule = z.strictObject({
   paused: z.boolean().default(false),
 });
 
-const OUTCOMES = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'FAILED'] as const;
+const OUTCOMES = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'FAILED', 'CANCELLED'] as const;
 
 const Notifications = z.strictObject({
   on: z.array(z.enum(OUTCOMES)).default(['FAILED', 'REJECTED']),

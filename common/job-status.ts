@@ -71,18 +71,26 @@ export function mapSolutionVersionStatus(obs: JobObservation): JobState {
 /**
  * A campaign update is done only when `latestCampaignUpdate` is ACTIVE *and* names the version we
  * deployed: `campaign.status` stays ACTIVE during an update, so it says nothing about it.
+ *
+ * Read right after UpdateCampaign, DescribeCampaign can still show the update before ours (the
+ * previous version, ACTIVE). Given `requestedAt` (when we asked), an update naming another version
+ * that was created before that is the previous one: ours is not visible yet, so this is pending,
+ * not a failure. One created after our request that names another version replaced ours.
  */
 export function mapCampaignUpdateStatus(
-  obs: JobObservation & { solutionVersionArn?: string },
-  targetSolutionVersionArn: string
+  obs: JobObservation & { solutionVersionArn?: string; createdAt?: string },
+  targetSolutionVersionArn: string,
+  requestedAt?: string
 ): JobState {
   const s = normalizePersonalizeStatus(obs.status);
   if (obs.solutionVersionArn !== undefined && obs.solutionVersionArn !== targetSolutionVersionArn) {
-    // Another update replaced ours (or ours has not been registered yet).
-    if (s === 'ACTIVE' || s === 'CREATE FAILED') {
+    const before =
+      requestedAt !== undefined && (obs.createdAt === undefined || Date.parse(obs.createdAt) < Date.parse(requestedAt));
+    if (!before && (s === 'ACTIVE' || s === 'CREATE FAILED')) {
       return failed(s, undefined, `the campaign now serves ${obs.solutionVersionArn}, not ${targetSolutionVersionArn}`);
     }
-    return { state: 'pending', status: s };
+    // Ours has not been registered yet (or another update is still going).
+    return { state: 'pending', status: before ? `${s} (previous update)` : s };
   }
   if (s === 'ACTIVE') return { state: 'succeeded', status: s };
   if (s === 'CREATE FAILED') return failed(s, obs.reason, 'the campaign update failed');

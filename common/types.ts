@@ -8,6 +8,8 @@ import type { ImportPlan } from './import-state';
 export const TASK_QUEUE = 'personalize-optimizer';
 
 export type Phase =
+  /** A scheduled run waiting for the pipeline's lock (another run of the pipeline is going). */
+  | 'WAITING'
   | 'STARTING'
   | 'EXPORT'
   | 'QUERY'
@@ -19,7 +21,7 @@ export type Phase =
   | 'RECORD'
   | 'DONE';
 
-export type Outcome = 'SUCCEEDED' | 'SKIPPED' | 'REJECTED' | 'FAILED';
+export type Outcome = 'SUCCEEDED' | 'SKIPPED' | 'REJECTED' | 'FAILED' | 'CANCELLED';
 
 export type ImportMode = 'FULL' | 'INCREMENTAL';
 export type TrainingMode = 'FULL' | 'UPDATE';
@@ -88,6 +90,8 @@ export interface PipelineSettings {
   notifyOn: Outcome[];
   /** Publish the phase as the RetrainPhase/RetrainPipeline search attributes (register them on the namespace first). */
   phaseSearchAttribute: boolean;
+  /** Continue as new once a run's history has this many events (default 8,000; Temporal's own suggestion also counts). */
+  historyLimit?: number;
 }
 
 export interface RetrainInput {
@@ -104,6 +108,24 @@ export interface RetrainInput {
   lookbackDays?: number | null;
   /** Carried across continue-as-new during very long waits. */
   resume?: RetrainProgress;
+}
+
+/** What a run finds of an earlier run with the same run key (its record, or its training by name). */
+export interface EarlierRun {
+  runKey: string;
+  outcome?: Outcome;
+  solutionVersionArn?: string;
+}
+
+/** What a scheduled run does when another run of its pipeline holds the pipeline's lock. */
+export type WhenBusy = 'skip' | 'wait' | 'cancel-other';
+
+/** The schedule's action: a run that takes the pipeline's lock, then runs RetrainWorkflow under it. */
+export interface ScheduledRetrainInput extends Omit<RetrainInput, 'resume'> {
+  /** From the schedule's overlap policy (default 'skip'). */
+  whenBusy?: WhenBusy;
+  /** Carried across continue-as-new while waiting. */
+  waitingSince?: number;
 }
 
 /** Small facts about the interactions file, computed in one pass before importing. */
@@ -131,7 +153,8 @@ export interface CampaignState {
   solutionVersionArn: string | null;
   minProvisionedTPS: number;
   campaignConfig?: Record<string, unknown>;
-  latestUpdate?: { solutionVersionArn?: string; status: string; failureReason?: string };
+  /** `latestCampaignUpdate`; `createdAt` (ISO) tells a just-requested update from the one before it. */
+  latestUpdate?: { solutionVersionArn?: string; status: string; failureReason?: string; createdAt?: string };
 }
 
 export type Metrics = Record<string, number>;
@@ -160,6 +183,12 @@ export interface PhaseTiming {
   polls?: number;
 }
 
+/**
+ * A training this run asked for: 'starting' while startSolutionVersion is in flight (the ARN may not
+ * be known yet), 'running' once it is, 'finished' when it ended (any way), 'stopped' when the run stopped it.
+ */
+export type TrainingState = 'starting' | 'running' | 'finished' | 'stopped';
+
 /** Everything a run has done so far; the `status` query returns it and continue-as-new carries it. */
 export interface RetrainProgress {
   pipeline: string;
@@ -167,6 +196,17 @@ export interface RetrainProgress {
   runKey: string;
   phase: Phase;
   lastStatus?: string;
+  /** Workflow time (ms) when the first run of the chain started: durations span continue-as-new. */
+  startedAt?: number;
+  /** Suffix of this run's job names (the input's `rerun`, or one chosen for a forced re-run). */
+  rerun?: string;
+  /** Runs of the chain so far minus one (how often it continued as new). */
+  continued?: number;
+  training?: TrainingState;
+  /** The campaign update this run requested (workflow time, ISO), so a resumed run never repeats it. */
+  deployRequestedAt?: string;
+  /** Things a reader of the result must know: a re-run's new job names, a training stopped, a notification that failed. */
+  notes?: string[];
   jobs: {
     exportJobId?: string;
     queryId?: string;
@@ -198,6 +238,10 @@ export interface RetrainResult {
   metrics?: RetrainProgress['metrics'];
   gate?: GateDecision;
   campaignSolutionVersionArn?: string | null;
+  /** A training this run started and stopped on its way out (deadline, cancel, failure). */
+  stoppedSolutionVersionArn?: string;
+  notes?: string[];
   timings: PhaseTiming[];
+  /** From the chain's first start to the end, across continue-as-new. */
   durationMs: number;
 }

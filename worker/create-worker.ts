@@ -20,6 +20,8 @@ export interface RetrainWorkerOptions {
   registry: PipelineRegistry;
   /** Called once a run's record is written (metrics). */
   onRunRecorded?: ActivityDeps['onRunRecorded'];
+  /** Called when a run's notification fails (metrics). */
+  onNotifyFailed?: ActivityDeps['onNotifyFailed'];
   /** Extra Worker options (shutdownGraceTime, identity …). */
   worker?: Partial<WorkerOptions>;
 }
@@ -41,7 +43,10 @@ export async function createRetrainWorker(opts: RetrainWorkerOptions): Promise<W
     namespace: opts.namespace ?? opts.config.temporal.namespace ?? 'default',
     taskQueue: opts.config.temporal.taskQueue,
     ...workflowSource(),
-    activities: { ...createActivities({ pipelines: opts.registry, onRunRecorded: opts.onRunRecorded }), ...createFreshnessActivities({ pipelines: opts.registry }) },
+    activities: {
+      ...createActivities({ pipelines: opts.registry, onRunRecorded: opts.onRunRecorded, onNotifyFailed: opts.onNotifyFailed }),
+      ...createFreshnessActivities({ pipelines: opts.registry }),
+    },
     // Let in-flight activities finish on a deploy instead of failing them (the SDK default is 0).
     shutdownGraceTime: '30s',
     ...opts.worker,

@@ -62,6 +62,10 @@ async function main(): Promise<void> {
     namespace: target.namespace,
     registry,
     onRunRecorded: (result) => runMetrics.record(result),
+    onNotifyFailed: (pipeline, outcome, err) => {
+      runMetrics.notifyFailed(pipeline, outcome);
+      log.warn({ pipeline, outcome, err: (err as Error).message ?? String(err) }, 'run notification failed');
+    },
     worker: { shutdownGraceTime: toMs(opts.shutdownGrace) },
   });
   const health = Number(opts.healthPort) > 0 ? await startHealthServer(Number(opts.healthPort), () => worker.getState(), runMetrics) : undefined;

@@ -1,6 +1,7 @@
 /**
  * Run outcome counters (prom-client), fed by the recordRun activity, so a scrape shows how many
- * runs succeeded, were skipped, rejected or failed, per pipeline.
+ * runs succeeded, were skipped, rejected, failed or were cancelled, per pipeline; and the
+ * notifications that failed (the run's outcome stands regardless).
  */
 import { Counter, Registry as PromRegistry } from 'prom-client';
 import type { RetrainResult } from '../common/types';
@@ -19,6 +20,17 @@ export class RunMetrics {
     labelNames: ['pipeline'] as const,
     registers: [this.registry],
   });
+
+  readonly notifyFailures = new Counter({
+    name: 'personalize_optimizer_notify_failures_total',
+    help: 'Failed attempts to notify a run outcome, by pipeline and outcome',
+    labelNames: ['pipeline', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  notifyFailed(pipeline: string, outcome: string): void {
+    this.notifyFailures.inc({ pipeline, outcome });
+  }
 
   record(r: RetrainResult): void {
     this.runs.inc({ pipeline: r.pipeline, outcome: r.outcome });

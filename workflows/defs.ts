@@ -7,6 +7,8 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { RetrainProgress } from '../common/types';
 
 export const RETRAIN_WORKFLOW_TYPE = 'RetrainWorkflow';
+/** What a pipeline's schedule starts: it takes the pipeline's lock, then runs RetrainWorkflow under it. */
+export const SCHEDULED_RETRAIN_WORKFLOW_TYPE = 'ScheduledRetrainWorkflow';
 
 /** Phase, job ids, per-phase timings and the last polled status of a run. */
 export const statusQuery = defineQuery<RetrainProgress>('status');
@@ -18,7 +20,10 @@ export const RetrainPipelineKey = defineSearchAttributeKey('RetrainPipeline', 'K
 /** Set by Temporal on runs started by a schedule: the logical time of the run. */
 export const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME');
 
-/** Workflow id of a pipeline's ad hoc run; one run per pipeline at a time. */
+/**
+ * Workflow id of the run that does a pipeline's work, ad hoc or scheduled: Temporal never lets two
+ * open workflows share an id, so this id is the pipeline's lock (one run per pipeline at a time).
+ */
 export function retrainWorkflowId(pipeline: string): string {
   return `retrain-${pipeline}`;
 }

@@ -17,7 +17,7 @@ const JOB_LABELS: Record<string, string> = {
 export function currentDetails(
   pipeline: string,
   runDate: string,
-  p: Pick<RetrainProgress, 'phase' | 'lastStatus' | 'jobs' | 'stats' | 'gate'>
+  p: Pick<RetrainProgress, 'phase' | 'lastStatus' | 'jobs' | 'stats' | 'gate' | 'notes'>
 ): string {
   const head = `**${pipeline}** run for ${runDate}: **${p.phase}**${p.lastStatus ? ` (${p.lastStatus})` : ''}`;
   const items: string[] = [];
@@ -28,5 +28,6 @@ export function currentDetails(
   }
   if (p.stats) items.push(`- interactions: ${p.stats.rows} rows, ${p.stats.users} users, ${p.stats.items} items`);
   if (p.gate) items.push(`- quality gate: ${p.gate.promote ? 'promote' : 'reject'}, ${p.gate.reason}`);
+  for (const n of p.notes ?? []) items.push(`- note: ${n}`);
   return items.length ? `${head}\n\n${items.join('\n')}` : head;
 }

@@ -1,8 +1,9 @@
 /**
  * Pure decisions of RetrainWorkflow: the logical run date, deterministic job names and tokens,
- * whether to train, and the quality gate. No I/O, no clocks: unit-tested and replay-safe.
+ * a forced re-run's own names, whether to train, the quality gate, whether to deploy, and which
+ * training to stop on the way out. No I/O, no clocks: unit-tested and replay-safe.
  */
-import type { GateDecision, GateSettings, InteractionStats, Metrics } from '../common/types';
+import type { CampaignState, EarlierRun, GateDecision, GateSettings, InteractionStats, Metrics, TrainingState } from '../common/types';
 
 /** Personalize's minimums (aws-apis.md §1.11). */
 export const MIN_INTERACTIONS = 1000;
@@ -136,4 +137,78 @@ export function evaluateGate(candidate: Metrics, deployed: Metrics | null, gate:
     };
   }
   return { ...base, promote: true, deployed: d, change, reason: `${gate.metric} ${d.toFixed(4)} → ${c.toFixed(4)} (${change >= 0 ? '+' : ''}${pct(change)})` };
+}
+
+export interface RerunChoice {
+  /** Suffix of this run's job names; undefined keeps the plain run key. */
+  rerun?: string;
+  note?: string;
+}
+
+/**
+ * A forced run (`--force`) of a date an earlier run already used must train anew: with the same
+ * names it would adopt the earlier import and training and deploy that older model. It gets a
+ * suffix of its own, derived from its workflow run id (stable across continue-as-new and replay).
+ */
+export function chooseRerun(opts: { force?: boolean; rerun?: string; earlier: EarlierRun | null; runId: string }): RerunChoice {
+  if (opts.rerun || !opts.force || !opts.earlier) return { rerun: opts.rerun };
+  const rerun = `f${opts.runId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 7).toLowerCase()}`;
+  const was = opts.earlier.outcome ? ` (${opts.earlier.outcome})` : '';
+  return {
+    rerun,
+    note: `run key ${opts.earlier.runKey} was used by an earlier run${was}; this forced run trains anew with its own job names (suffix ${rerun}) instead of adopting that run's import and training`,
+  };
+}
+
+export type TrainingCleanup =
+  | { kind: 'none' }
+  | { kind: 'stop'; solutionVersionArn: string }
+  /** The start was in flight when the run ended: the ARN was never recorded, so find it by its name. */
+  | { kind: 'find-and-stop'; name: string };
+
+/** Whatever ends a run, a training it started and that has not finished is stopped. */
+export function trainingCleanup(training: TrainingState | undefined, solutionVersionArn: string | undefined, name: string): TrainingCleanup {
+  if (training === 'running' && solutionVersionArn) return { kind: 'stop', solutionVersionArn };
+  if (training === 'starting' || (training === 'running' && !solutionVersionArn)) {
+    return solutionVersionArn ? { kind: 'stop', solutionVersionArn } : { kind: 'find-and-stop', name };
+  }
+  return { kind: 'none' };
+}
+
+export interface VersionAge {
+  arn: string;
+  /** ISO creation time; unknown when the backend does not say. */
+  createdAt?: string;
+}
+
+export type DeployDecision =
+  | { action: 'update'; reason: string }
+  /** Our update is already going (a resumed or retried step): wait for it, request nothing. */
+  | { action: 'wait'; reason: string }
+  | { action: 'refuse'; reason: string };
+
+/**
+ * Before UpdateCampaign: never put an older model on the campaign than the one it serves (a
+ * re-run or a reset that adopted an earlier training), unless a rollback is asked for explicitly.
+ * Versions whose age is unknown are not compared.
+ */
+export function decideDeploy(opts: {
+  candidate: VersionAge;
+  campaign: CampaignState;
+  served: VersionAge | null;
+  allowOlder?: boolean;
+}): DeployDecision {
+  const { candidate, campaign, served } = opts;
+  const latest = campaign.latestUpdate;
+  if (latest?.solutionVersionArn === candidate.arn && latest.status !== 'CREATE FAILED') {
+    return { action: 'wait', reason: `the campaign update to ${candidate.arn} was already requested (${latest.status})` };
+  }
+  if (!latest && campaign.solutionVersionArn === candidate.arn) return { action: 'wait', reason: `the campaign already serves ${candidate.arn}` };
+  if (!opts.allowOlder && served && served.arn !== candidate.arn && served.createdAt && candidate.createdAt && Date.parse(served.createdAt) > Date.parse(candidate.createdAt)) {
+    return {
+      action: 'refuse',
+      reason: `not deployed: the campaign serves ${served.arn}, created ${served.createdAt}, newer than this run's model ${candidate.arn} (created ${candidate.createdAt}); an older model is never deployed over a newer one`,
+    };
+  }
+  return { action: 'update', reason: `deploy ${candidate.arn}` };
 }

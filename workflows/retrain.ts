@@ -1,317 +1,189 @@
 /**
  * RetrainWorkflow: one run per pipeline per day. export → query → decide → import → train →
- * evaluate → deploy → record. Each long job is started by a short idempotent activity and then
- * waited on with durable timers (waitForJob); every decision is a pure function in plan.ts.
+ * evaluate → deploy → record. The phases are in retrain-phases.ts; this file is the run's life:
+ *
+ * - a long wait continues as new outside any try/catch, once the handlers finished, carrying the
+ *   whole progress (jobs, timings, poll counts, the wait's start, hence its deadline, and the
+ *   chain's start, hence the duration);
+ * - one way out for everything else (success, skip, rejection, failure of any step, a deadline or a
+ *   status check that gave up, cancellation): stop a training this run started and that still
+ *   runs, record, notify (a notifier's failure never changes the outcome), and end with the outcome.
  */
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   continueAsNew,
   isCancellation,
   log,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RetrainActivities } from '../activities';
-import {
-  mapCampaignUpdateStatus,
-  mapExportJobStatus,
-  mapImportJobStatus,
-  mapQueryState,
-  mapSolutionVersionStatus,
-  type JobState,
-} from '../common/job-status';
-import type {
-  CampaignState,
-  Outcome,
-  Phase,
-  RetrainInput,
-  RetrainProgress,
-  RetrainResult,
-  Stage,
-} from '../common/types';
-import { RetrainPhaseKey, RetrainPipelineKey, statusQuery, TemporalScheduledStartTimeKey } from './defs';
-import { currentDetails } from './details';
-import { evaluateGate, logicalRunDate, runNames } from './plan';
-import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
-import { JOB_DEADLINE_EXCEEDED, waitForJob, type WaitProgress } from './wait-for-job';
+import type { Outcome, RetrainInput, RetrainProgress, RetrainResult, WaitProgress } from '../common/types';
+import { RetrainPipelineKey, statusQuery, TemporalScheduledStartTimeKey } from './defs';
+import { logicalRunDate, runNames, trainingCleanup } from './plan';
+import { calls, lookups, notifications } from './retrain-activities';
+import { PHASES } from './retrain-phases';
+import { RetrainRun, RunEnded } from './retrain-run';
+import { HistoryLimitReached } from './wait-for-job';
 
-/** Starts and reads: short calls, retried with backoff (throttling, 5xx); bad input fails at once. */
-const act = proxyActivities<RetrainActivities>({
-  startToCloseTimeout: '2 minutes',
-  scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes' },
-});
-
-/** Reading and rewriting the interactions file can take a while on large outputs. */
-const fileAct = proxyActivities<RetrainActivities>({
-  startToCloseTimeout: '1 hour',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
-});
-
-/** Status checks run as local activities: one history event per check instead of three. */
-const check = proxyLocalActivities<RetrainActivities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-/** The phase order; a resumed run (continue-as-new) skips the phases already done. */
-const ORDER: Phase[] = ['STARTING', 'EXPORT', 'QUERY', 'DECIDE', 'IMPORT', 'TRAIN', 'EVALUATE', 'DEPLOY', 'RECORD', 'DONE'];
-
-class RunEnded extends Error {
-  constructor(
-    readonly outcome: Exclude<Outcome, 'FAILED'>,
-    readonly reason: string
-  ) {
-    super(reason);
-  }
-}
+type Ending =
+  | { kind: 'succeeded' }
+  | { kind: 'ended'; outcome: 'SKIPPED' | 'REJECTED'; reason: string }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'cancelled'; error: unknown }
+  | { kind: 'continue'; wait: WaitProgress };
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
   const info = workflowInfo();
-  const startedAt = Date.now();
   const scheduledStart = info.typedSearchAttributes.get(TemporalScheduledStartTimeKey);
-  const runDate = input.resume?.runDate ?? logicalRunDate({ runDate: input.runDate, scheduledStart, startedAt: new Date(info.startTime) });
-
-  const progress: RetrainProgress = input.resume ?? {
-    pipeline: input.pipeline,
-    runDate,
-    runKey: runNames(input.pipeline, runDate, '', input.rerun).runKey,
-    phase: 'STARTING',
-    jobs: {},
-    timings: [],
-  };
+  const runDate =
+    input.resume?.runDate ??
+    logicalRunDate({ runDate: input.runDate, scheduledStart, startedAt: new Date(info.startTime) });
+  // A copy: the input stays what the run was started with.
+  const progress: RetrainProgress = input.resume
+    ? (JSON.parse(JSON.stringify(input.resume)) as RetrainProgress)
+    : {
+        pipeline: input.pipeline,
+        runDate,
+        runKey: runNames(input.pipeline, runDate, '', input.rerun).runKey,
+        rerun: input.rerun,
+        phase: 'STARTING',
+        startedAt: Date.now(),
+        jobs: {},
+        timings: [],
+      };
   // Registered before the first await, so a status query never finds the run without an answer.
   setHandler(statusQuery, () => progress);
 
-  const settings = await act.loadPipeline(input.pipeline);
-  const names = runNames(input.pipeline, runDate, settings.workPrefix, input.rerun);
-  upsertMemo({ pipeline: input.pipeline, runDate, runKey: names.runKey });
+  const settings = await calls.loadPipeline(input.pipeline);
+  const run = new RetrainRun(input, settings, progress);
+  upsertMemo({ pipeline: input.pipeline, runDate, runKey: progress.runKey });
   if (settings.phaseSearchAttribute) upsertSearchAttributes([{ key: RetrainPipelineKey, value: input.pipeline }]);
 
-  const resumedAt = input.resume ? ORDER.indexOf(input.resume.phase) : -1;
-  const done = (phase: Phase) => ORDER.indexOf(phase) < resumedAt;
-
-  function enter(phase: Phase): void {
-    const now = new Date().toISOString();
-    const open = progress.timings.at(-1);
-    if (open && !open.endedAt) open.endedAt = now;
-    progress.phase = phase;
-    progress.lastStatus = undefined;
-    if (phase !== 'DONE') progress.timings.push({ phase, startedAt: now });
-    if (settings.phaseSearchAttribute) upsertSearchAttributes([{ key: RetrainPhaseKey, value: phase }]);
-    showDetails();
+  const ending = await runPhases(run);
+  if (ending.kind === 'continue') {
+    await condition(allHandlersFinished);
+    const carried: RetrainProgress = { ...progress, wait: ending.wait, continued: (progress.continued ?? 0) + 1 };
+    return continueAsNew<typeof RetrainWorkflow>({ ...input, runDate, resume: carried });
   }
-
-  /** The run's page in the Web UI shows this (no history event: it is read like a query). */
-  function showDetails(): void {
-    setCurrentDetails(currentDetails(input.pipeline, runDate, progress));
-  }
-
-  /** Polls one job; records the status and poll count; continues as new if the history grows long. */
-  async function wait(phase: Phase, stage: Stage, name: string, checkOnce: () => Promise<JobState>) {
-    const timing = progress.timings.at(-1);
-    const resumeWait = input.resume?.phase === phase ? input.resume.wait : undefined;
-    return waitForJob({
-      name,
-      check: checkOnce,
-      deadline: settings.deadlines[stage],
-      poll: settings.poll,
-      stage,
-      progress: resumeWait,
-      onCheck: (state, p) => {
-        const changed = progress.lastStatus !== state.status;
-        progress.lastStatus = state.status;
-        if (timing) timing.polls = p.polls;
-        if (changed) showDetails();
-      },
-      continueAsNew: (p: WaitProgress) =>
-        continueAsNew<typeof RetrainWorkflow>({ ...input, runDate, resume: { ...progress, wait: p } }),
-    });
-  }
-
-  let deployedVersion: string | null | undefined = progress.jobs.previousSolutionVersionArn;
-  let campaign: CampaignState | undefined;
-
-  const result = (outcome: Outcome, reason: string): RetrainResult => ({
-    outcome,
-    reason,
-    pipeline: input.pipeline,
-    runDate,
-    runKey: names.runKey,
-    stats: progress.stats,
-    malformed: progress.malformed,
-    jobs: progress.jobs,
-    metrics: progress.metrics,
-    gate: progress.gate,
-    campaignSolutionVersionArn: campaign?.solutionVersionArn ?? deployedVersion ?? null,
-    timings: progress.timings,
-    durationMs: Date.now() - startedAt,
-  });
-
-  try {
-    await runPhases();
-    return await finish(result('SUCCEEDED', `deployed ${progress.jobs.solutionVersionArn}`));
-  } catch (err) {
-    if (err instanceof RunEnded) return await finish(result(err.outcome, err.reason));
-    if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => finish(result('FAILED', `cancelled during ${progress.phase}`)));
-      throw err;
-    }
-    const failedPhase = progress.phase;
-    const failure = result('FAILED', `${failedPhase} failed: ${errorMessage(err)}`);
-    await finish(failure);
+  // The way out runs to its end even when the run is being cancelled: a cancel only says how it ends.
+  const result = await CancellationScope.nonCancellable(() => closeRun(run, ending));
+  if (ending.kind === 'failed') {
     throw ApplicationFailure.create({
-      message: failure.reason,
+      message: result.reason,
       type: 'RetrainFailed',
       nonRetryable: true,
-      details: [failure],
-      cause: err instanceof Error ? err : undefined,
+      details: [result],
+      cause: ending.error instanceof Error ? ending.error : undefined,
     });
   }
+  // Rethrown, the cancellation ends the workflow as Cancelled (its record says CANCELLED).
+  if (ending.kind === 'cancelled') throw ending.error;
+  return result;
+}
 
-  async function finish(r: RetrainResult): Promise<RetrainResult> {
-    enter('RECORD');
-    await act.recordRun(r);
-    await act.notifyRun({ result: r, workflowId: info.workflowId });
-    enter('DONE');
-    log.info('retrain run finished', { outcome: r.outcome, reason: r.reason, runKey: r.runKey });
-    return { ...r, timings: progress.timings, durationMs: Date.now() - startedAt };
+/** Runs the phases left; turns whatever stops them into an Ending (never throws). */
+async function runPhases(run: RetrainRun): Promise<Ending> {
+  try {
+    for (const step of PHASES) {
+      if (run.done(step.phase)) continue;
+      await step.run(run);
+    }
+    return { kind: 'succeeded' };
+  } catch (err) {
+    if (err instanceof HistoryLimitReached) return { kind: 'continue', wait: err.progress };
+    if (err instanceof RunEnded) return { kind: 'ended', outcome: err.outcome, reason: err.reason };
+    if (isCancellation(err)) return { kind: 'cancelled', error: err };
+    return { kind: 'failed', error: err };
   }
+}
 
-  async function runPhases(): Promise<void> {
-    if (!done('EXPORT') && settings.exportEndpoints) {
-      enter('EXPORT');
-      const { jobId } = await act.startEndpointExport({ pipeline: input.pipeline, prefix: names.exportPrefix });
-      progress.jobs.exportJobId = jobId;
-      await wait('EXPORT', 'export', 'endpoint export', async () =>
-        mapExportJobStatus(await check.describeEndpointExport({ pipeline: input.pipeline, jobId }))
-      );
-    }
-
-    if (!done('QUERY')) {
-      enter('QUERY');
-      const lookbackDays = input.lookbackDays !== undefined ? input.lookbackDays : settings.lookbackDays;
-      // Runs recorded before import planning replay without it.
-      const plan = patched(IMPORT_PLAN_PATCH)
-        ? planImport({ mode: settings.importMode, runDate, lookbackDays, state: await act.readImportState(input.pipeline), allowHistoryShrink: settings.allowHistoryShrink ?? false, runKey: names.runKey })
-        : undefined;
-      progress.importPlan = plan;
-      if (plan?.note) log.info('import window', { note: plan.note });
-      const { queryId } = await act.startInteractionsQuery({
-        pipeline: input.pipeline,
-        token: names.queryToken,
-        runDate,
-        lookbackDays: plan ? queryLookback(plan, lookbackDays) : lookbackDays,
-        ...(plan?.startMs !== undefined ? { startMs: plan.startMs } : {}),
-        endpointExportPrefix: settings.exportEndpoints ? names.exportPrefix : undefined,
-        outputPrefix: names.queryOutputPrefix,
-      });
-      progress.jobs.queryId = queryId;
-      let outputUri: string | undefined;
-      await wait('QUERY', 'query', 'interactions query', async () => {
-        const obs = await check.describeInteractionsQuery({ pipeline: input.pipeline, queryId });
-        outputUri = obs.outputUri;
-        if (obs.malformed) progress.malformed = obs.malformed;
-        return mapQueryState(obs);
-      });
-      if (!outputUri) throw ApplicationFailure.nonRetryable(`query ${queryId} succeeded without an output location`, 'QueryWithoutOutput');
-      progress.stats = await fileAct.prepareInteractions({ pipeline: input.pipeline, sourceUri: outputUri, targetUri: names.interactionsUri });
-      progress.jobs.interactionsUri = names.interactionsUri;
-    }
-
-    if (!done('DECIDE')) {
-      enter('DECIDE');
-      const last = await act.readLastRun(input.pipeline);
-      const decision = decideImport(progress.stats!, last, progress.importPlan, { force: input.force, dryRun: input.dryRun });
-      if (!decision.train) throw new RunEnded('SKIPPED', decision.reason);
-    }
-
-    if (!done('IMPORT')) {
-      enter('IMPORT');
-      const { jobArn } = await act.startDatasetImport({
-        pipeline: input.pipeline,
-        jobName: names.importJobName,
-        dataLocation: names.interactionsUri,
-        importMode: progress.importPlan?.importMode ?? settings.importMode,
-      });
-      progress.jobs.importJobArn = jobArn;
-      await wait('IMPORT', 'import', 'dataset import', async () =>
-        mapImportJobStatus(await check.describeDatasetImport({ pipeline: input.pipeline, jobArn }))
-      );
-      if (progress.importPlan) await act.recordImport({ pipeline: input.pipeline, state: progress.importPlan.after });
-    }
-
-    if (!done('TRAIN')) {
-      enter('TRAIN');
-      const { solutionVersionArn } = await act.startSolutionVersion({
-        pipeline: input.pipeline,
-        name: names.solutionVersionName,
-        trainingMode: settings.trainingMode,
-      });
-      progress.jobs.solutionVersionArn = solutionVersionArn;
-      await trainUntilDone(solutionVersionArn);
-    }
-
-    const candidateArn = progress.jobs.solutionVersionArn!;
-    if (!done('EVALUATE')) {
-      enter('EVALUATE');
-      campaign = await act.describeCampaign(input.pipeline);
-      deployedVersion = campaign.solutionVersionArn;
-      progress.jobs.previousSolutionVersionArn = deployedVersion;
-      const candidate = await act.getSolutionMetrics({ pipeline: input.pipeline, solutionVersionArn: candidateArn });
-      const deployed =
-        deployedVersion && deployedVersion !== candidateArn
-          ? await act.getSolutionMetrics({ pipeline: input.pipeline, solutionVersionArn: deployedVersion })
-          : null;
-      progress.metrics = { candidate, deployed: deployed ?? undefined };
-      progress.gate = evaluateGate(candidate, deployed, settings.gate);
-      if (!progress.gate.promote) throw new RunEnded('REJECTED', progress.gate.reason);
-    }
-
-    if (!done('DEPLOY')) {
-      enter('DEPLOY');
-      campaign = await act.describeCampaign(input.pipeline);
-      const alreadyServing = campaign.solutionVersionArn === candidateArn && (campaign.latestUpdate?.status ?? 'ACTIVE') === 'ACTIVE';
-      if (!alreadyServing) {
-        await act.updateCampaign({
-          pipeline: input.pipeline,
-          solutionVersionArn: candidateArn,
-          // Keep the campaign's own capacity and config (the original forced minProvisionedTPS=1).
-          minProvisionedTPS: campaign.minProvisionedTPS,
-          campaignConfig: campaign.campaignConfig,
-        });
-      }
-      await wait('DEPLOY', 'deploy', 'campaign update', async () => {
-        campaign = await check.describeCampaign(input.pipeline);
-        const update = campaign.latestUpdate ?? { status: campaign.status, solutionVersionArn: campaign.solutionVersionArn ?? undefined };
-        return mapCampaignUpdateStatus({ status: update.status, reason: campaign.latestUpdate?.failureReason, solutionVersionArn: update.solutionVersionArn }, candidateArn);
-      });
-    }
+function outcomeOf(
+  run: RetrainRun,
+  ending: Exclude<Ending, { kind: 'continue' }>,
+  phase: string
+): { outcome: Outcome; reason: string } {
+  switch (ending.kind) {
+    case 'succeeded':
+      return { outcome: 'SUCCEEDED', reason: `deployed ${run.progress.jobs.solutionVersionArn}` };
+    case 'ended':
+      return { outcome: ending.outcome, reason: ending.reason };
+    case 'cancelled':
+      return { outcome: 'CANCELLED', reason: `cancelled during ${phase}` };
+    case 'failed':
+      return { outcome: 'FAILED', reason: `${phase} failed: ${errorMessage(ending.error)}` };
   }
+}
 
-  /** Waits for training; on its deadline or a cancellation, stops the paid job before failing. */
-  async function trainUntilDone(solutionVersionArn: string): Promise<void> {
-    try {
-      await wait('TRAIN', 'training', 'training', async () =>
-        mapSolutionVersionStatus(await check.describeSolutionVersion({ pipeline: input.pipeline, solutionVersionArn }))
-      );
-    } catch (err) {
-      const pastDeadline = err instanceof ApplicationFailure && err.type === JOB_DEADLINE_EXCEEDED;
-      if (pastDeadline || isCancellation(err)) {
-        await CancellationScope.nonCancellable(() => act.stopSolutionVersion({ pipeline: input.pipeline, solutionVersionArn }));
-        log.warn('training stopped', { solutionVersionArn, why: pastDeadline ? 'deadline' : 'cancelled' });
+/** The one way out: stop what still runs, say what cannot be undone, record, notify. */
+async function closeRun(run: RetrainRun, ending: Exclude<Ending, { kind: 'continue' }>): Promise<RetrainResult> {
+  const phase = run.progress.phase;
+  await stopTraining(run);
+  if (ending.kind !== 'succeeded') await reportDeployInFlight(run);
+  const { outcome, reason } = outcomeOf(run, ending, phase);
+
+  run.enter('RECORD');
+  const result = run.result(outcome, reason);
+  await calls.recordRun(result);
+  upsertMemo({ outcome, reason });
+  try {
+    await notifications.notifyRun({ result, workflowId: workflowInfo().workflowId });
+  } catch (err) {
+    log.warn('the run notification failed; the outcome stands', { outcome, error: errorMessage(err) });
+  }
+  run.enter('DONE');
+  log.info('retrain run finished', { outcome, reason, runKey: result.runKey });
+  return { ...result, timings: run.progress.timings, durationMs: Date.now() - (run.progress.startedAt ?? Date.now()) };
+}
+
+/** A training this run started and that may still run is stopped (a start in flight is found by its name). */
+async function stopTraining(run: RetrainRun): Promise<void> {
+  const { progress } = run;
+  const todo = trainingCleanup(progress.training, progress.jobs.solutionVersionArn, run.names.solutionVersionName);
+  if (todo.kind === 'none') return;
+  try {
+    let arn = todo.kind === 'stop' ? todo.solutionVersionArn : undefined;
+    if (todo.kind === 'find-and-stop') {
+      const found = await lookups.findSolutionVersion({
+        pipeline: run.pipeline,
+        name: todo.name,
+        createdAfter: run.lookupSince,
+      });
+      if (!found) {
+        progress.training = undefined;
+        return;
       }
-      throw err;
+      arn = progress.jobs.solutionVersionArn = found.solutionVersionArn;
     }
+    await calls.stopSolutionVersion({ pipeline: run.pipeline, solutionVersionArn: arn! });
+    progress.training = 'stopped';
+    run.note(`training ${arn} stopped: the run ended before it finished`);
+    log.warn('training stopped', { solutionVersionArn: arn });
+  } catch (err) {
+    run.note(
+      `the training could not be stopped: ${errorMessage(err)}; stop ${progress.jobs.solutionVersionArn ?? run.names.solutionVersionName} by hand`
+    );
+  }
+}
+
+/** A campaign update cannot be withdrawn: a run ending after it asked for one says so, and what the campaign serves. */
+async function reportDeployInFlight(run: RetrainRun): Promise<void> {
+  if (!run.progress.deployRequestedAt) return;
+  try {
+    run.campaign = await calls.describeCampaign(run.pipeline);
+    const u = run.campaign.latestUpdate;
+    run.note(
+      `the campaign update to ${run.progress.jobs.solutionVersionArn} had been requested; Personalize cannot withdraw it (latest update ${u?.solutionVersionArn ?? 'none'}: ${u?.status ?? run.campaign.status})`
+    );
+  } catch (err) {
+    run.note(
+      `the campaign update to ${run.progress.jobs.solutionVersionArn} had been requested; its state could not be read: ${errorMessage(err)}`
+    );
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * waitForJob: the durable polling loop every long AWS job uses. A short status check, then a
  * durable timer (`sleep`), with waits from the pure wait schedule, a deadline, an explicit
- * pending/succeeded/failed mapping, and a continue-as-new guard for very long waits.
+ * pending/succeeded/failed mapping, and a history guard for very long waits: when the history grows
+ * long it throws HistoryLimitReached with where the wait stands, and the workflow continues as new
+ * from there (outside any try/catch, once its handlers finished).
  */
 import { ApplicationFailure, sleep, workflowInfo } from '@temporalio/workflow';
 import type { JobState } from '../common/job-status';
@@ -11,8 +13,17 @@ import { nextPollDelayMs, toWaitSchedule } from './wait-schedule';
 
 export const JOB_FAILED = 'JobFailed';
 export const JOB_DEADLINE_EXCEEDED = 'JobDeadlineExceeded';
+export const DEFAULT_HISTORY_LIMIT = 8000;
 
 export type { WaitProgress };
+
+/** The history is long: continue as new and resume this wait with `progress`. Not a failure. */
+export class HistoryLimitReached extends Error {
+  override name = 'HistoryLimitReached';
+  constructor(readonly progress: WaitProgress) {
+    super('the workflow history is long: continue as new');
+  }
+}
 
 export interface WaitForJobOptions {
   /** What is being waited on, for messages: 'training', 'dataset import' … */
@@ -28,12 +39,12 @@ export interface WaitForJobOptions {
   /** Called after every check, e.g. to publish the status. */
   onCheck?: (state: JobState, progress: WaitProgress) => void;
   /**
-   * Called when the history grows long (Temporal suggests continue-as-new, or `historyLimit`
-   * events): it should continue-as-new with the progress and never return.
+   * Throw HistoryLimitReached between two checks once the history has this many events (or
+   * Temporal suggests continue-as-new). Unset: never.
    */
-  continueAsNew?: (progress: WaitProgress) => Promise<never>;
-  /** History length that triggers continueAsNew even before Temporal suggests it. */
   historyLimit?: number;
+  /** Take the stage's first wait before the first check (a status read right after the request can be stale). */
+  waitFirst?: boolean;
 }
 
 export interface WaitOutcome {
@@ -46,8 +57,8 @@ export async function waitForJob(opts: WaitForJobOptions): Promise<WaitOutcome> 
   const schedule = toWaitSchedule(opts.poll, opts.stage);
   const deadlineMs = toMs(opts.deadline);
   const progress: WaitProgress = opts.progress ? { ...opts.progress } : { startedAt: Date.now(), polls: 0 };
-  if (opts.progress) {
-    // The previous run continued as new just before this sleep: take it here, then check.
+  if (opts.progress || opts.waitFirst) {
+    // A resumed wait: the previous run continued as new just before this sleep, so take it here.
     const elapsed = Date.now() - progress.startedAt;
     await sleep(nextPollDelayMs(elapsed, schedule, Math.max(1, deadlineMs - elapsed)));
   }
@@ -76,14 +87,13 @@ export async function waitForJob(opts: WaitForJobOptions): Promise<WaitOutcome> 
         details: [{ status: state.status, polls: progress.polls }],
       });
     }
-    if (opts.continueAsNew && shouldContinueAsNew(opts.historyLimit)) {
-      await opts.continueAsNew({ ...progress });
-    }
+    if (opts.historyLimit !== undefined && historyIsLong(opts.historyLimit))
+      throw new HistoryLimitReached({ ...progress });
     await sleep(nextPollDelayMs(elapsed, schedule, remaining));
   }
 }
 
-function shouldContinueAsNew(historyLimit = 8000): boolean {
+export function historyIsLong(historyLimit = DEFAULT_HISTORY_LIMIT): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength >= historyLimit;
 }

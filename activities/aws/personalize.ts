@@ -1,7 +1,8 @@
 /**
- * Personalize adapter. Starts are idempotent by name: on ResourceAlreadyExistsException the job of
- * that name is looked up and adopted, so a retried start never pays for a second job. Every call
- * goes through withAwsErrors, so failures reach Temporal already classified.
+ * Personalize adapter. Starts are idempotent by name: a solution version of that name is looked up
+ * before one is created, and on ResourceAlreadyExistsException the job of that name is looked up and
+ * adopted, so a retried start never pays for a second job. Every call goes through withAwsErrors, so
+ * failures reach Temporal already classified.
  */
 import {
   CreateDatasetImportJobCommand,
@@ -105,12 +106,24 @@ export class PersonalizeRecommender implements Recommender {
     return { status: out.datasetImportJob?.status ?? 'UNKNOWN', reason: out.datasetImportJob?.failureReason };
   }
 
+  /**
+   * Looks for a version of that name first and adopts it: that Personalize refuses a second version
+   * with the same name is documented nowhere, so it is not relied on. ResourceAlreadyExists on the
+   * create (a version older than `createdAfter`) still adopts, after a look-up over every version.
+   */
   async startSolutionVersion(req: {
     name: string;
     solutionArn: string;
     trainingMode: TrainingMode;
+    createdAfter?: string;
   }): Promise<{ solutionVersionArn: string }> {
     await this.assertPipelineControlsDeployment(req.solutionArn);
+    const existing = await this.findSolutionVersion({
+      solutionArn: req.solutionArn,
+      name: req.name,
+      createdAfter: req.createdAfter,
+    });
+    if (existing) return { solutionVersionArn: existing.solutionVersionArn };
     try {
       const out = await this.client.send(
         new CreateSolutionVersionCommand({
@@ -123,30 +136,49 @@ export class PersonalizeRecommender implements Recommender {
     } catch (err) {
       if (!isAlreadyExists(err))
         throw awsFailure(err, { operation: 'personalize:CreateSolutionVersion', resource: req.solutionArn });
-      return { solutionVersionArn: await this.findSolutionVersion(req.solutionArn, req.name) };
+      const found = await this.findSolutionVersion({ solutionArn: req.solutionArn, name: req.name });
+      if (found) return { solutionVersionArn: found.solutionVersionArn };
+      throw ApplicationFailure.nonRetryable(
+        `a solution version named "${req.name}" already exists but is not a version of ${req.solutionArn}; check solutionArn in the pipeline config`,
+        'SolutionVersionNameTaken'
+      );
     }
   }
 
-  /** List summaries carry no name: describe the versions, newest first, until one carries ours. */
-  private async findSolutionVersion(solutionArn: string, name: string): Promise<string> {
-    const found = await withAwsErrors('personalize:ListSolutionVersions', solutionArn, async () => {
-      for await (const page of paginateListSolutionVersions({ client: this.client, pageSize: 100 }, { solutionArn })) {
-        for (const summary of newestFirst(page.solutionVersions ?? [])) {
-          const arn = summary.solutionVersionArn;
-          if (!arn) continue;
-          const d = await withAwsErrors('personalize:DescribeSolutionVersion', arn, () =>
-            this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn }))
-          );
-          if (d.solutionVersion?.name === name) return arn;
-        }
+  /**
+   * List summaries carry no name (SolutionVersionSummary has none): list the solution's versions,
+   * keep those created since `createdAfter`, and describe them newest first until one carries the name.
+   */
+  async findSolutionVersion(req: {
+    solutionArn: string;
+    name: string;
+    createdAfter?: string;
+  }): Promise<{ solutionVersionArn: string; status: string } | null> {
+    const since = req.createdAfter ? Date.parse(req.createdAfter) : -Infinity;
+    const candidates = await withAwsErrors('personalize:ListSolutionVersions', req.solutionArn, async () => {
+      const all: SolutionVersionSummary[] = [];
+      for await (const page of paginateListSolutionVersions(
+        { client: this.client, pageSize: 100 },
+        { solutionArn: req.solutionArn }
+      )) {
+        all.push(...(page.solutionVersions ?? []));
       }
-      return undefined;
+      // Without a creation time a version cannot be ruled out: it is described too.
+      return newestFirst(
+        all.filter(
+          (v) => v.solutionVersionArn && (v.creationDateTime === undefined || v.creationDateTime.getTime() >= since)
+        )
+      );
     });
-    if (found) return found;
-    throw ApplicationFailure.nonRetryable(
-      `a solution version named "${name}" already exists but is not a version of ${solutionArn}; check solutionArn in the pipeline config`,
-      'SolutionVersionNameTaken'
-    );
+    for (const summary of candidates) {
+      const arn = summary.solutionVersionArn!;
+      const d = await withAwsErrors('personalize:DescribeSolutionVersion', arn, () =>
+        this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn }))
+      );
+      if (d.solutionVersion?.name === req.name)
+        return { solutionVersionArn: arn, status: d.solutionVersion.status ?? summary.status ?? 'UNKNOWN' };
+    }
+    return null;
   }
 
   /**
@@ -183,11 +215,16 @@ export class PersonalizeRecommender implements Recommender {
     }
   }
 
-  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation> {
+  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation & { createdAt?: string }> {
     const out = await withAwsErrors('personalize:DescribeSolutionVersion', solutionVersionArn, () =>
       this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn }))
     );
-    return { status: out.solutionVersion?.status ?? 'UNKNOWN', reason: out.solutionVersion?.failureReason };
+    const v = out.solutionVersion;
+    return {
+      status: v?.status ?? 'UNKNOWN',
+      reason: v?.failureReason,
+      ...(v?.creationDateTime && { createdAt: v.creationDateTime.toISOString() }),
+    };
   }
 
   async stopSolutionVersion(solutionVersionArn: string): Promise<void> {
@@ -229,6 +266,7 @@ export class PersonalizeRecommender implements Recommender {
         solutionVersionArn: u.solutionVersionArn,
         status: u.status ?? 'UNKNOWN',
         failureReason: u.failureReason,
+        ...(u.creationDateTime && { createdAt: u.creationDateTime.toISOString() }),
       },
     };
   }

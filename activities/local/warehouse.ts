@@ -5,9 +5,9 @@
  * - The job id derives from the request token, so a second start with the same token adopts the
  *   first job (Athena's ClientRequestToken); the same token with another request is refused.
  * - Job states live in one small JSON file under the data dir. The process running a job refreshes
- *   its heartbeat; a job found RUNNING whose heartbeat has gone stale (the worker died) is run
- *   again by whoever looks at it next. Re-running is safe: the result is written to a temporary
- *   file and renamed into place.
+ *   its heartbeat; a job found RUNNING whose heartbeat has gone stale, or whose process on this
+ *   machine is gone (the worker died), is run again by whoever looks at it next. Re-running is
+ *   safe: the result is written to a temporary file and renamed into place.
  * - Unusable source records are counted by reason and reported with the result; they never fail
  *   the query.
  */
@@ -44,8 +44,9 @@ interface QueryJob {
   filesRead?: number;
   createdAt: string;
   endedAt?: string;
-  /** Which warehouse instance runs it, and when it last said so. */
+  /** Which warehouse instance runs it, in which process, and when it last said so. */
   runner?: string;
+  pid?: number;
   heartbeatAt?: number;
 }
 
@@ -64,6 +65,15 @@ export type DuckDbWarehouseOptions = {
 const HEARTBEAT_MS = 5_000;
 /** Finished jobs kept in the state file (a year of daily runs for a couple of pipelines). */
 const KEEP_JOBS = 1_000;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The job id for a token: stable across processes, safe in a file name. */
 export function queryIdFor(token: string): string {
@@ -145,13 +155,15 @@ export class DuckDbWarehouse implements Warehouse {
   private resumeIfOrphaned(job: QueryJob): void {
     if (job.status !== 'QUEUED' && job.status !== 'RUNNING') return;
     if (this.running.has(job.id)) return;
-    const alive = job.runner !== undefined && job.heartbeatAt !== undefined && Date.now() - job.heartbeatAt < this.staleAfterMs;
-    if (!alive) this.run(job.id);
+    const fresh = job.runner !== undefined && job.heartbeatAt !== undefined && Date.now() - job.heartbeatAt < this.staleAfterMs;
+    // A runner process that is gone (killed with its worker) does not wait out the staleness.
+    const processGone = job.pid !== undefined && job.pid !== process.pid && !pidAlive(job.pid);
+    if (!fresh || processGone) this.run(job.id);
   }
 
   private run(id: string): void {
     if (this.running.has(id)) return;
-    const beat = () => this.patch(id, { runner: this.runnerId, heartbeatAt: Date.now() });
+    const beat = () => this.patch(id, { runner: this.runnerId, pid: process.pid, heartbeatAt: Date.now() });
     beat();
     const timer = setInterval(beat, HEARTBEAT_MS);
     timer.unref();

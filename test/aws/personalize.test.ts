@@ -149,13 +149,15 @@ describe('dataset import', () => {
 });
 
 describe('training', () => {
-  test('CreateSolutionVersion with name and training mode', async () => {
+  test('CreateSolutionVersion with name and training mode, after looking the name up', async () => {
+    mock.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
     mock.on(CreateSolutionVersionCommand).resolves({ solutionVersionArn: `${SOLUTION}/aaaa0001` });
     await recommender.startSolutionVersion({
       name: 'shop-20261123-train',
       solutionArn: SOLUTION,
       trainingMode: 'UPDATE',
     });
+    expect(mock.commandCalls(ListSolutionVersionsCommand)[0]!.args[0].input).toEqual({ solutionArn: SOLUTION, maxResults: 100 });
     expect(mock.commandCalls(CreateSolutionVersionCommand)[0]!.args[0].input).toEqual({
       solutionArn: SOLUTION,
       name: 'shop-20261123-train',
@@ -163,7 +165,56 @@ describe('training', () => {
     });
   });
 
-  test('ResourceAlreadyExists adopts the version of that name (describing the newest first)', async () => {
+  test("solution-version idempotency does not rely on Personalize refusing a duplicate name: a version of that name is found and adopted before any CreateSolutionVersion", async () => {
+    // ListSolutionVersions summaries carry no name (SolutionVersionSummary has none), so the versions are described.
+    mock.on(ListSolutionVersionsCommand).resolves({
+      solutionVersions: [
+        { solutionVersionArn: `${SOLUTION}/mine0001`, status: 'CREATE IN_PROGRESS', creationDateTime: new Date('2026-11-24T02:10:00Z') },
+        { solutionVersionArn: `${SOLUTION}/othr0002`, status: 'ACTIVE', creationDateTime: new Date('2026-11-24T02:30:00Z') },
+      ],
+    });
+    mock.on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/othr0002` }).resolves({ solutionVersion: { name: 'other-run-train', status: 'ACTIVE' } });
+    mock
+      .on(DescribeSolutionVersionCommand, { solutionVersionArn: `${SOLUTION}/mine0001` })
+      .resolves({ solutionVersion: { name: 'shop-20261123-train', status: 'CREATE IN_PROGRESS' } });
+    // Were it called, Personalize would accept a second version of that name: nothing documents a refusal.
+    mock.on(CreateSolutionVersionCommand).resolves({ solutionVersionArn: `${SOLUTION}/dupl0003` });
+    const out = await recommender.startSolutionVersion({ name: 'shop-20261123-train', solutionArn: SOLUTION, trainingMode: 'FULL', createdAfter: '2026-11-24T01:00:00Z' });
+    expect(out.solutionVersionArn).toBe(`${SOLUTION}/mine0001`);
+    expect(mock.commandCalls(CreateSolutionVersionCommand)).toHaveLength(0);
+    // Newest first: the other run's version is described before ours.
+    expect(mock.commandCalls(DescribeSolutionVersionCommand).map((c) => c.args[0].input)).toEqual([
+      { solutionVersionArn: `${SOLUTION}/othr0002` },
+      { solutionVersionArn: `${SOLUTION}/mine0001` },
+    ]);
+  });
+
+  test('the look-up by name describes only the versions created since createdAfter', async () => {
+    mock.on(ListSolutionVersionsCommand).resolves({
+      solutionVersions: [
+        { solutionVersionArn: `${SOLUTION}/old00001`, creationDateTime: new Date('2026-10-01T00:00:00Z') },
+        { solutionVersionArn: `${SOLUTION}/old00002`, creationDateTime: new Date('2026-11-20T00:00:00Z') },
+        { solutionVersionArn: `${SOLUTION}/new00003`, creationDateTime: new Date('2026-11-24T02:00:00Z') },
+      ],
+    });
+    mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { name: 'someone-else', status: 'ACTIVE' } });
+    const found = await recommender.findSolutionVersion({ solutionArn: SOLUTION, name: 'shop-20261123-train', createdAfter: '2026-11-24T01:00:00Z' });
+    expect(found).toBeNull();
+    expect(mock.commandCalls(DescribeSolutionVersionCommand).map((c) => c.args[0].input.solutionVersionArn)).toEqual([`${SOLUTION}/new00003`]);
+  });
+
+  test('findSolutionVersion without a bound looks at every version and reports the status of the one found', async () => {
+    mock.on(ListSolutionVersionsCommand).resolves({
+      solutionVersions: [{ solutionVersionArn: `${SOLUTION}/old00001`, status: 'ACTIVE', creationDateTime: new Date('2025-01-01T00:00:00Z') }],
+    });
+    mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { name: 'shop-20250101-train', status: 'ACTIVE' } });
+    expect(await recommender.findSolutionVersion({ solutionArn: SOLUTION, name: 'shop-20250101-train' })).toEqual({
+      solutionVersionArn: `${SOLUTION}/old00001`,
+      status: 'ACTIVE',
+    });
+  });
+
+  test('ResourceAlreadyExists on a version older than the look-up bound adopts it after a look-up over all versions (newest first)', async () => {
     mock.on(CreateSolutionVersionCommand).rejects(new ResourceAlreadyExistsException({ message: 'exists', ...meta }));
     mock.on(ListSolutionVersionsCommand).resolves({
       solutionVersions: [
@@ -181,8 +232,10 @@ describe('training', () => {
       name: 'shop-20261123-train',
       solutionArn: SOLUTION,
       trainingMode: 'FULL',
+      createdAfter: '2026-11-25T00:00:00Z',
     });
     expect(out.solutionVersionArn).toBe(`${SOLUTION}/new00002`);
+    expect(mock.commandCalls(CreateSolutionVersionCommand)).toHaveLength(1);
     expect(mock.commandCalls(DescribeSolutionVersionCommand)).toHaveLength(1);
   });
 
@@ -209,6 +262,7 @@ describe('training', () => {
       trainingMode: 'FULL',
     });
     expect(out.solutionVersionArn).toBe(`${SOLUTION}/p2v00002`);
+    expect(mock.commandCalls(CreateSolutionVersionCommand)).toHaveLength(0);
     expect(requests).toEqual([
       { solutionArn: SOLUTION, maxResults: 100 },
       { solutionArn: SOLUTION, maxResults: 100, nextToken: 'page-2' },
@@ -240,6 +294,11 @@ describe('training', () => {
     expect(mock.commandCalls(DescribeSolutionVersionCommand)[0]!.args[0].input).toEqual({
       solutionVersionArn: `${SOLUTION}/x`,
     });
+  });
+
+  test('DescribeSolutionVersion reports when the version was created (to tell an older model from a newer one)', async () => {
+    mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { status: 'ACTIVE', creationDateTime: new Date('2026-11-24T02:15:00Z') } });
+    expect(await recommender.describeSolutionVersion(`${SOLUTION}/x`)).toEqual({ status: 'ACTIVE', reason: undefined, createdAt: '2026-11-24T02:15:00.000Z' });
   });
 
   test.each([
@@ -319,13 +378,13 @@ describe('training', () => {
 });
 
 describe('campaign', () => {
-  test('describe reads latestCampaignUpdate, not only the campaign status', async () => {
+  test('describe reads latestCampaignUpdate, not only the campaign status, with when the update was created', async () => {
     mock.on(DescribeCampaignCommand).resolves({
       campaign: {
         status: 'ACTIVE',
         solutionVersionArn: `${SOLUTION}/old`,
         minProvisionedTPS: 12,
-        latestCampaignUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS' },
+        latestCampaignUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS', creationDateTime: new Date('2026-11-24T03:00:00Z') },
       },
     });
     expect(await recommender.describeCampaign(CAMPAIGN)).toEqual({
@@ -334,7 +393,7 @@ describe('campaign', () => {
       solutionVersionArn: `${SOLUTION}/old`,
       minProvisionedTPS: 12,
       campaignConfig: undefined,
-      latestUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS', failureReason: undefined },
+      latestUpdate: { solutionVersionArn: `${SOLUTION}/new`, status: 'CREATE IN_PROGRESS', failureReason: undefined, createdAt: '2026-11-24T03:00:00.000Z' },
     });
     expect(mock.commandCalls(DescribeCampaignCommand)[0]!.args[0].input).toEqual({ campaignArn: CAMPAIGN });
   });
@@ -362,6 +421,25 @@ describe('campaign', () => {
     expect(
       mapCampaignUpdateStatus({ ...c.latestUpdate!, reason: c.latestUpdate!.failureReason }, `${SOLUTION}/new`).state
     ).toBe(state);
+  });
+
+  test('the first deploy check right after UpdateCampaign can read the previous update: that is pending, not a failed deploy', async () => {
+    const requestedAt = '2026-11-24T03:00:00.000Z';
+    // DescribeCampaign still shows the update before ours: the previous version, long ACTIVE.
+    mock.on(DescribeCampaignCommand).resolves({
+      campaign: {
+        status: 'ACTIVE',
+        solutionVersionArn: `${SOLUTION}/old`,
+        minProvisionedTPS: 3,
+        latestCampaignUpdate: { solutionVersionArn: `${SOLUTION}/old`, status: 'ACTIVE', creationDateTime: new Date('2026-11-20T03:00:00Z') },
+      },
+    });
+    const c = await recommender.describeCampaign(CAMPAIGN);
+    expect(mapCampaignUpdateStatus({ ...c.latestUpdate! }, `${SOLUTION}/new`, requestedAt)).toEqual({ state: 'pending', status: 'ACTIVE (previous update)' });
+    // Without knowing when it asked, the same read fails a deploy that succeeds: the finding.
+    expect(mapCampaignUpdateStatus({ ...c.latestUpdate! }, `${SOLUTION}/new`).state).toBe('failed');
+    // An update created after ours that names another version did replace ours.
+    expect(mapCampaignUpdateStatus({ solutionVersionArn: `${SOLUTION}/other`, status: 'ACTIVE', createdAt: '2026-11-24T03:05:00.000Z' }, `${SOLUTION}/new`, requestedAt).state).toBe('failed');
   });
 
   test('UpdateCampaign keeps the given TPS and config (never forces 1)', async () => {
@@ -440,6 +518,7 @@ describe('audit: auto-training and syncing campaigns are detected before trainin
     r.startSolutionVersion({ name: 'shop-20261123-train', solutionArn: SOLUTION, trainingMode: 'FULL' });
 
   beforeEach(() => {
+    mock.on(ListSolutionVersionsCommand).resolves({ solutionVersions: [] });
     mock.on(CreateSolutionVersionCommand).resolves({ solutionVersionArn: `${SOLUTION}/aaaa0001` });
     mock.on(DescribeCampaignCommand).resolves({
       campaign: { status: 'ACTIVE', solutionVersionArn: `${SOLUTION}/live0001`, campaignConfig: {} },

@@ -90,7 +90,7 @@ export async function benchInteractions(report: Report, opts: { events: number }
         store,
         result.outputUri,
         `${out}${name}-interactions.csv`,
-        spec.columns
+        { columns: spec.columns }
       );
       return { seconds: (performance.now() - start) / 1000, result, stats };
     };

@@ -5,6 +5,7 @@
  */
 import { benchInteractions } from './interactions';
 import { benchRealtime } from './realtime';
+import { benchRecovery } from './recovery';
 import { benchRetrainHistory } from './retrain-history';
 import { benchSimulate } from './simulate';
 import { benchTraining } from './training';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   interactions: () => benchInteractions(report, { events: EVENTS }),
   realtime: () => benchRealtime(report),
   simulate: () => benchSimulate(report),
+  recovery: () => benchRecovery(report),
 };
 
 async function main(): Promise<void> {
@@ -34,7 +36,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Exits explicitly: Temporal's native runtime can keep a handle open after everything closed.
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  }
+);

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { parseConfig } from '../../common/config';
 import type { RetrainProgress } from '../../common/types';
-import { buildScheduleOptions, describeCalendar, overlapPolicy, scheduledWorkflowIdPrefix } from '../../client/schedules';
+import { buildScheduleOptions, describeCalendar, overlapPolicy, scheduledWorkflowIdPrefix, whenBusyFor } from '../../client/schedules';
 import { buildProgram } from '../../client/cli';
 import { pipelineRunsQuery } from '../../client/run';
 import { liveLine } from '../../client/live-line';
@@ -35,13 +35,13 @@ test('calendar, time zone, jitter, overlap, catch-up window and failure pause co
   expect(o.state).toEqual({ paused: false, note: undefined });
 });
 
-test('the action starts RetrainWorkflow without a run date, so each run takes its scheduled time as logical date', () => {
+test('the action starts ScheduledRetrainWorkflow without a run date (each run takes its scheduled time as logical date), skipping while another run holds the lock', () => {
   const o = buildScheduleOptions(pipeline(''), 'queue-b');
   expect(o.action).toMatchObject({
     type: 'startWorkflow',
-    workflowType: 'RetrainWorkflow',
+    workflowType: 'ScheduledRetrainWorkflow',
     taskQueue: 'queue-b',
-    args: [{ pipeline: 'shop' }],
+    args: [{ pipeline: 'shop', whenBusy: 'skip' }],
     workflowId: scheduledWorkflowIdPrefix('shop'),
     memo: { pipeline: 'shop' },
   });
@@ -49,6 +49,16 @@ test('the action starts RetrainWorkflow without a run date, so each run takes it
   expect(o.spec.calendars).toEqual([{ hour: 2, minute: 0, comment: 'daily retrain of shop' }]);
   expect(o.spec.timezone).toBe('UTC');
   expect(o.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 21_600_000 });
+});
+
+test('a scheduled run that finds the pipeline busy does what the overlap policy says, and never runs beside the other', () => {
+  expect(whenBusyFor('SKIP')).toBe('skip');
+  expect(whenBusyFor('BUFFER_ONE')).toBe('wait');
+  expect(whenBusyFor('BUFFER_ALL')).toBe('wait');
+  expect(whenBusyFor('ALLOW_ALL')).toBe('wait');
+  expect(whenBusyFor('CANCEL_OTHER')).toBe('cancel-other');
+  expect(whenBusyFor('TERMINATE_OTHER')).toBe('cancel-other');
+  expect(buildScheduleOptions(pipeline('    schedule: { overlap: BUFFER_ONE }'), 'q').action.args).toEqual([{ pipeline: 'shop', whenBusy: 'wait' }]);
 });
 
 test('a schedule paused in the config is created paused, with a note saying why', () => {

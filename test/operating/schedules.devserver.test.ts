@@ -1,7 +1,9 @@
 /**
  * Operating it on the real dev server, through the CLI: schedule apply creates and then updates in
  * place, trigger honours its overlap policy, backfill gives every run its own logical date, pause
- * holds, and two ad hoc runs of one pipeline are refused with a message naming the running one.
+ * holds, two ad hoc runs of one pipeline are refused with a message naming the running one, a
+ * scheduled run never runs beside an ad hoc one (it waits or is skipped, and status shows it), and a
+ * cancelled run exits 5.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,7 +22,7 @@ let running: Promise<void>;
 let configFile: string;
 const taskQueue = 'operating-e2e';
 
-function writeConfig(hour: number): void {
+function writeConfig(hour: number, overlap = 'SKIP'): void {
   fs.writeFileSync(
     configFile,
     `temporal: { address: "${env.address}", taskQueue: ${taskQueue} }
@@ -29,7 +31,7 @@ pipelines:
     backend: local
     source: { kind: pinpoint, eventsPrefix: data/events/ }
     workPrefix: data/work/
-    schedule: { hour: ${hour}, minute: 15, timezone: Europe/Berlin, jitter: 0s, overlap: SKIP }
+    schedule: { hour: ${hour}, minute: 15, timezone: Europe/Berlin, jitter: 0s, overlap: ${overlap} }
 `
   );
 }
@@ -103,14 +105,46 @@ test('schedule apply creates, and a second apply with a changed time updates in 
   expect((await cli('schedule', 'describe')).out).toMatch(/retrain-shop-daily: active/);
 });
 
+/** The executions of the pipeline's lock id (ad hoc runs and the retrains of scheduled runs), newest first. */
+async function lockHolders(): Promise<{ startTime: Date; closeTime?: Date; scheduledBy?: string }[]> {
+  const out: { startTime: Date; closeTime?: Date; scheduledBy?: string }[] = [];
+  for await (const wf of env.client.workflow.list({ query: `WorkflowId = 'retrain-shop'` })) {
+    out.push({ startTime: wf.startTime, closeTime: wf.closeTime, scheduledBy: (wf.memo as { scheduledBy?: string } | undefined)?.scheduledBy });
+  }
+  return out;
+}
+
+test('a scheduled run that fires during an ad hoc run waits for it (BUFFER_ONE), shows it in status, and never runs beside it', async () => {
+  writeConfig(5, 'BUFFER_ONE');
+  expect((await cli('schedule', 'apply')).out).toContain('updated');
+  const before = (await scheduledRuns()).length;
+  expect((await cli('run', 'shop', '--run-date', '2026-11-22', '--no-wait', '--force')).code).toBe(EXIT.ok);
+  expect((await cli('schedule', 'trigger')).code).toBe(EXIT.ok);
+  const status = await waitFor(() => cli('status', '--pipeline', 'shop'), (x) => /waits for the pipeline's lock/.test(x.out));
+  expect(status.out).toMatch(/^retrain-shop: /);
+  expect(status.out).toMatch(/retrain-shop-scheduled-\S+: WAITING for retrain-shop to end .*waits for the pipeline's lock/);
+
+  const runs = await waitFor(scheduledRuns, (r) => r.length > before && r.every((x) => x.status === 'COMPLETED'), 60_000);
+  const newest = runs.find((r) => !runs.slice(0, before).includes(r)) ?? runs[0]!;
+  const result = (await env.client.workflow.getHandle(newest.workflowId).result()) as RetrainResult;
+  expect(result.outcome).toBe('SUCCEEDED');
+  const [scheduled, adhoc] = await lockHolders();
+  expect(scheduled!.scheduledBy).toMatch(/^retrain-shop-scheduled-/);
+  expect(adhoc!.scheduledBy).toBeUndefined();
+  expect(scheduled!.startTime.getTime()).toBeGreaterThanOrEqual(adhoc!.closeTime!.getTime());
+  writeConfig(5);
+  expect((await cli('schedule', 'apply')).out).toContain('updated');
+}, 90_000);
+
 test('trigger honours the overlap policy: a second SKIP trigger while a run is going starts nothing', async () => {
+  const before = (await scheduledRuns()).length;
   expect((await cli('schedule', 'trigger', '--overlap', 'SKIP')).code).toBe(EXIT.ok);
   await waitFor(scheduledRuns, (r) => r.some((x) => x.status === 'RUNNING'));
   expect((await cli('schedule', 'trigger', '--overlap', 'SKIP')).code).toBe(EXIT.ok);
   const d = await waitFor(() => env.client.schedule.getHandle(retrainScheduleId('shop')).describe(), (x) => x.info.numActionsSkippedOverlap >= 1);
   expect(d.info.numActionsSkippedOverlap).toBe(1);
   const runs = await waitFor(scheduledRuns, (r) => r.every((x) => x.status === 'COMPLETED'));
-  expect(runs).toHaveLength(1);
+  expect(runs).toHaveLength(before + 1);
 });
 
 test('backfill starts one run per date, each with its own logical date', async () => {
@@ -175,6 +209,31 @@ test('two ad hoc runs of one pipeline: the second is refused with exit code 3, n
   expect(third.code).toBe(EXIT.ok);
   expect(third.out).toMatch(/SUCCEEDED/);
 }, 60_000);
+
+test('with SKIP, a scheduled run that finds an ad hoc run going ends SKIPPED and starts nothing', async () => {
+  writeConfig(5, 'SKIP');
+  expect((await cli('schedule', 'apply')).out).toContain('updated');
+  const holdersBefore = (await lockHolders()).length;
+  expect((await cli('run', 'shop', '--run-date', '2026-11-21', '--no-wait', '--force')).code).toBe(EXIT.ok);
+  const before = (await scheduledRuns()).length;
+  expect((await cli('schedule', 'trigger')).code).toBe(EXIT.ok);
+  const runs = await waitFor(scheduledRuns, (r) => r.length > before && r.every((x) => x.status === 'COMPLETED'), 30_000);
+  const results = await Promise.all(runs.map((r) => env.client.workflow.getHandle(r.workflowId).result() as Promise<RetrainResult>));
+  expect(results.filter((r) => r.outcome === 'SKIPPED').map((r) => r.reason)).toContainEqual(expect.stringMatching(/another run of pipeline shop is going \(retrain-shop\)/));
+  expect((await cli('watch')).code).toBe(EXIT.ok);
+  expect((await lockHolders()).length).toBe(holdersBefore + 1);
+}, 60_000);
+
+test('a cancelled run ends CANCELLED: watch and status exit 5', async () => {
+  expect((await cli('run', 'shop', '--run-date', '2026-11-19', '--no-wait', '--force')).code).toBe(EXIT.ok);
+  expect((await cli('cancel')).code).toBe(EXIT.ok);
+  const watched = await cli('watch', 'retrain-shop');
+  expect(watched.code).toBe(EXIT.cancelled);
+  expect(watched.out).toMatch(/run cancelled \(cancelled during \w+\)/);
+  const status = await cli('status', 'retrain-shop');
+  expect(status.code).toBe(EXIT.cancelled);
+  expect(status.out).toMatch(/^retrain-shop: CANCELLED\n {2}cancelled during \w+/);
+});
 
 test('schedule delete removes it; describing it then is "not found" (exit 4)', async () => {
   expect((await cli('schedule', 'delete')).code).toBe(EXIT.ok);

@@ -2,6 +2,7 @@
  * The DuckDB warehouse as the workflow sees it: an asynchronous job polled like Athena, adopted on
  * a second start, surviving a worker restart, and counting every unusable record by reason.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -96,6 +97,24 @@ test('a job left RUNNING by a dead worker is run again; one with a live heartbea
   expect((await wh.describeQuery(liveId)).status).toBe('RUNNING');
   await wh.idle();
   expect(fs.existsSync(path.join(dir, 'out', `${liveId}.csv`))).toBe(false);
+});
+
+test('a job whose runner process is gone (its worker was SIGKILLed) is run again at once, without waiting for its heartbeat to go stale', async () => {
+  writeEvents('2026/11/23/10', 'stream-1', fs.readFileSync(path.join(fixtures, 'events.jsonl')));
+  const statePath = path.join(dir, 'state', 'pid-jobs.json');
+  const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const killed = request('killed');
+  const alive = request('alive');
+  const job = (req: ReturnType<typeof request>, pid: number) => ({ id: queryIdFor(req.token), request: req, status: 'RUNNING', createdAt: new Date().toISOString(), runner: `w-${pid}`, pid, heartbeatAt: Date.now() });
+  fs.mkdirSync(path.dirname(statePath), { recursive: true });
+  fs.writeFileSync(statePath, JSON.stringify({ [queryIdFor(killed.token)]: job(killed, deadPid), [queryIdFor(alive.token)]: job(alive, process.ppid) }));
+
+  const wh = new DuckDbWarehouse({ dataDir: dir, spec: specOf(pinpoint()), statePath });
+  expect((await wh.describeQuery(queryIdFor(alive.token))).status).toBe('RUNNING');
+  expect((await wh.describeQuery(queryIdFor(killed.token))).status).toBe('RUNNING');
+  expect((await finished(wh, queryIdFor(killed.token))).status).toBe('SUCCEEDED');
+  await wh.idle();
+  expect(fs.existsSync(path.join(dir, 'out', `${queryIdFor(alive.token)}.csv`))).toBe(false);
 });
 
 test('malformed lines are counted by reason and never fail the query', async () => {

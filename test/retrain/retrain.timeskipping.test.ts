@@ -182,7 +182,7 @@ test('cancellation during training stops the job and leaves the campaign alone',
   expect(run.error).toBeInstanceOf(WorkflowFailedError);
   expect((run.error as WorkflowFailedError).cause?.name).toBe('CancelledFailure');
   expect(run.fake.counts).toMatchObject({ trainings: 1, stops: 1, campaignUpdates: 0 });
-  expect(run.fake.records.at(-1)?.reason).toMatch(/cancelled during TRAIN/);
+  expect(run.fake.records.at(-1)).toMatchObject({ outcome: 'CANCELLED', reason: expect.stringMatching(/cancelled during TRAIN/) });
 });
 
 test('the status query shows phase, job ids and the last polled status', async () => {

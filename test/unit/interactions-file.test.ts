@@ -34,3 +34,13 @@ test("a user's own SQL that lacks a column is refused before import, naming it",
   expect((err as ApplicationFailure).nonRetryable).toBe(true);
   expect((err as ApplicationFailure).message).toMatch(/lacks column\(s\) ITEM_ID/);
 });
+
+test('progress is reported every 1,000 rows read (the activity heartbeats it), bad rows included', async () => {
+  const lines = ['USER_ID,ITEM_ID,EVENT_TYPE,EVENT_VALUE,TIMESTAMP'];
+  for (let i = 0; i < 2500; i++) lines.push(i % 10 === 0 ? `,i${i},e,1,1795428600` : `u${i % 50},i${i},e,1,1795428600`);
+  const { src, dst } = file(`${lines.join('\n')}\n`);
+  const seen: number[] = [];
+  const stats = await prepareInteractionsFile(store, src, dst, { onProgress: (n) => seen.push(n) });
+  expect(seen).toEqual([1000, 2000]);
+  expect(stats.rows + stats.invalidRows).toBe(2500);
+});

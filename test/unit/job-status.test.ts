@@ -46,3 +46,19 @@ describe('campaign update', () => {
     expect(mapCampaignUpdateStatus({ status: 'CREATE PENDING', solutionVersionArn: other }, target).state).toBe('pending');
   });
 });
+
+describe('campaign update read right after the request', () => {
+  const target = 'arn:aws:personalize:us-east-1:123456789012:solution/s/bbbb';
+  const previous = 'arn:aws:personalize:us-east-1:123456789012:solution/s/aaaa';
+  const requestedAt = '2026-11-24T03:00:00.000Z';
+  test('the previous update (created before our request) is pending: ours is not visible yet', () => {
+    expect(mapCampaignUpdateStatus({ status: 'ACTIVE', solutionVersionArn: previous, createdAt: '2026-11-01T00:00:00.000Z' }, target, requestedAt)).toEqual({ state: 'pending', status: 'ACTIVE (previous update)' });
+    expect(mapCampaignUpdateStatus({ status: 'ACTIVE', solutionVersionArn: previous }, target, requestedAt).state).toBe('pending');
+  });
+  test('an update after ours that names another version replaced ours', () => {
+    expect(mapCampaignUpdateStatus({ status: 'ACTIVE', solutionVersionArn: previous, createdAt: '2026-11-24T03:01:00.000Z' }, target, requestedAt).state).toBe('failed');
+  });
+  test('ours, once visible, decides', () => {
+    expect(mapCampaignUpdateStatus({ status: 'ACTIVE', solutionVersionArn: target, createdAt: '2026-11-24T03:00:01.000Z' }, target, requestedAt).state).toBe('succeeded');
+  });
+});

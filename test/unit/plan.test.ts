@@ -1,5 +1,5 @@
-import { decideTraining, evaluateGate, logicalRunDate, personalizeName, runNames } from '../../workflows/plan';
-import type { InteractionStats } from '../../common/types';
+import { chooseRerun, decideDeploy, decideTraining, evaluateGate, logicalRunDate, personalizeName, runNames, trainingCleanup } from '../../workflows/plan';
+import type { CampaignState, InteractionStats } from '../../common/types';
 
 const stats: InteractionStats = { rows: 5000, users: 400, usersWith2Plus: 300, items: 120, maxTimestamp: 1_763_800_000, invalidRows: 0 };
 const gate = { metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02 };
@@ -79,5 +79,62 @@ describe('quality gate', () => {
     expect(evaluateGate(m(0.1), null, gate)).toMatchObject({ promote: true, deployed: null });
     expect(evaluateGate(m(0.1), { coverage: 0.3 }, gate).promote).toBe(true);
     expect(evaluateGate({ coverage: 0.5 }, m(0.2), gate)).toMatchObject({ promote: false });
+  });
+});
+
+describe('a forced re-run of a date already run', () => {
+  const earlier = { runKey: 'shop-2026-11-23', outcome: 'SUCCEEDED' as const, solutionVersionArn: 'arn:sv/1' };
+  test('trains anew under a suffix of its own, and says so', () => {
+    const c = chooseRerun({ force: true, earlier, runId: '3f2a9c1e-77aa-4b1d-9c1e-000000000000' });
+    expect(c.rerun).toBe('f3f2a9c1');
+    expect(c.note).toMatch(/run key shop-2026-11-23 was used by an earlier run \(SUCCEEDED\); this forced run trains anew .*suffix f3f2a9c1/);
+    expect(runNames('shop', '2026-11-23', 's3://b/w/', c.rerun).solutionVersionName).toBe('shop-20261123-f3f2a9c1-train');
+  });
+  test('keeps the plain names when the date was never run, when not forced, or when a suffix is given', () => {
+    expect(chooseRerun({ force: true, earlier: null, runId: 'r' })).toEqual({ rerun: undefined });
+    expect(chooseRerun({ force: false, earlier, runId: 'r' })).toEqual({ rerun: undefined });
+    expect(chooseRerun({ force: true, rerun: 'r2', earlier, runId: 'r' })).toEqual({ rerun: 'r2' });
+  });
+  test('the suffix is stable for one run (replay, continue-as-new) and differs between runs', () => {
+    expect(chooseRerun({ force: true, earlier, runId: 'aaaa1111-x' }).rerun).toBe(chooseRerun({ force: true, earlier, runId: 'aaaa1111-x' }).rerun);
+    expect(chooseRerun({ force: true, earlier, runId: 'aaaa1111-x' }).rerun).not.toBe(chooseRerun({ force: true, earlier, runId: 'bbbb2222-x' }).rerun);
+  });
+});
+
+describe('which training to stop on the way out', () => {
+  test.each([
+    [undefined, undefined, { kind: 'none' }],
+    ['finished', 'arn:sv/1', { kind: 'none' }],
+    ['stopped', 'arn:sv/1', { kind: 'none' }],
+    ['running', 'arn:sv/1', { kind: 'stop', solutionVersionArn: 'arn:sv/1' }],
+    ['starting', undefined, { kind: 'find-and-stop', name: 'shop-20261123-train' }],
+    ['starting', 'arn:sv/1', { kind: 'stop', solutionVersionArn: 'arn:sv/1' }],
+  ] as const)('training %s (ARN %s) → %o', (state, arn, expected) => {
+    expect(trainingCleanup(state, arn, 'shop-20261123-train')).toEqual(expected);
+  });
+});
+
+describe('deploy: never an older model than the campaign serves', () => {
+  const candidate = { arn: 'arn:sv/new', createdAt: '2026-11-24T02:00:00Z' };
+  const campaign = (over: Partial<CampaignState> = {}): CampaignState => ({ campaignArn: 'c', status: 'ACTIVE', solutionVersionArn: 'arn:sv/old', minProvisionedTPS: 1, ...over });
+  test('a newer candidate is deployed', () => {
+    expect(decideDeploy({ candidate, campaign: campaign(), served: { arn: 'arn:sv/old', createdAt: '2026-11-20T02:00:00Z' } }).action).toBe('update');
+  });
+  test('a candidate older than the served version is refused, naming both', () => {
+    const d = decideDeploy({ candidate, campaign: campaign({ solutionVersionArn: 'arn:sv/later' }), served: { arn: 'arn:sv/later', createdAt: '2026-11-25T02:00:00Z' } });
+    expect(d.action).toBe('refuse');
+    expect(d.reason).toMatch(/serves arn:sv\/later, created 2026-11-25T02:00:00Z, newer than this run's model arn:sv\/new/);
+  });
+  test('an explicit rollback may deploy an older one', () => {
+    expect(decideDeploy({ candidate, campaign: campaign(), served: { arn: 'arn:sv/later', createdAt: '2026-11-25T02:00:00Z' }, allowOlder: true }).action).toBe('update');
+  });
+  test('an update to the candidate already requested (or served) is waited on, not requested again', () => {
+    expect(decideDeploy({ candidate, campaign: campaign({ latestUpdate: { solutionVersionArn: 'arn:sv/new', status: 'CREATE IN_PROGRESS' } }), served: null }).action).toBe('wait');
+    expect(decideDeploy({ candidate, campaign: campaign({ solutionVersionArn: 'arn:sv/new' }), served: null }).action).toBe('wait');
+    expect(decideDeploy({ candidate, campaign: campaign({ latestUpdate: { solutionVersionArn: 'arn:sv/new', status: 'CREATE FAILED' } }), served: null }).action).toBe('update');
+  });
+  test('first deployment, or ages unknown: deployed', () => {
+    expect(decideDeploy({ candidate, campaign: campaign({ solutionVersionArn: null }), served: null }).action).toBe('update');
+    expect(decideDeploy({ candidate: { arn: 'arn:sv/new' }, campaign: campaign(), served: { arn: 'arn:sv/old' } }).action).toBe('update');
   });
 });

@@ -442,11 +442,20 @@ export class LocalRecommender implements Recommender {
       .map((f) => ({ file: path.join(dir, f), bytes: fs.statSync(path.join(dir, f)).size }));
   }
 
-  async startSolutionVersion(req: { name: string; solutionArn: string; trainingMode: TrainingMode }): Promise<{ solutionVersionArn: string }> {
+  /** A version's id derives from its solution and name, so the name finds it directly. */
+  private versionArnFor(solutionArn: string, name: string): string {
+    return `${solutionArn}/${createHash('sha256').update(`${solutionArn}\u0000${name}`).digest('hex').slice(0, 8)}`;
+  }
+
+  async findSolutionVersion(req: { solutionArn: string; name: string; createdAfter?: string }): Promise<{ solutionVersionArn: string; status: string } | null> {
+    const v = readJson<SolutionVersionRecord>(this.versionFile(this.versionArnFor(req.solutionArn, req.name)));
+    return v && v.name === req.name ? { solutionVersionArn: v.solutionVersionArn, status: v.status } : null;
+  }
+
+  async startSolutionVersion(req: { name: string; solutionArn: string; trainingMode: TrainingMode; createdAfter?: string }): Promise<{ solutionVersionArn: string }> {
     if (!NAME.test(req.name)) throw invalid(`name ${req.name} must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$ (1-63 characters)`);
     const solution = this.solution(req.solutionArn);
-    const id = createHash('sha256').update(`${req.solutionArn}\u0000${req.name}`).digest('hex').slice(0, 8);
-    const solutionVersionArn = `${req.solutionArn}/${id}`;
+    const solutionVersionArn = this.versionArnFor(req.solutionArn, req.name);
     const existing = readJson<SolutionVersionRecord>(this.versionFile(solutionVersionArn));
     if (existing) {
       this.resumeTraining(existing);
@@ -479,14 +488,14 @@ export class LocalRecommender implements Recommender {
     return fs.readdirSync(dir).flatMap((f) => readJson<SolutionVersionRecord>(path.join(dir, f)) ?? []);
   }
 
-  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation> {
+  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation & { createdAt?: string }> {
     let v = this.version(solutionVersionArn);
     const key = `train-${solutionVersionArn.split('/').pop()}`;
     if (v.status === 'CREATE STOPPING' && this.orphaned(key)) {
       v = this.save(this.versionFile(solutionVersionArn), { ...v, status: 'CREATE STOPPED' });
     }
     this.resumeTraining(v);
-    return { status: v.status, reason: v.failureReason };
+    return { status: v.status, reason: v.failureReason, createdAt: v.creationDateTime };
   }
 
   private resumeTraining(v: SolutionVersionRecord): void {
@@ -565,7 +574,9 @@ export class LocalRecommender implements Recommender {
       solutionVersionArn: c.solutionVersionArn,
       minProvisionedTPS: c.minProvisionedTPS,
       ...(c.campaignConfig !== undefined && { campaignConfig: c.campaignConfig }),
-      ...(u && { latestUpdate: { solutionVersionArn: u.solutionVersionArn, status: u.status, ...(u.failureReason && { failureReason: u.failureReason }) } }),
+      ...(u && {
+        latestUpdate: { solutionVersionArn: u.solutionVersionArn, status: u.status, createdAt: u.creationDateTime, ...(u.failureReason && { failureReason: u.failureReason }) },
+      }),
     };
   }
 

@@ -129,6 +129,16 @@ async function servingFromRecords(config: Config, r: RetrainResult): Promise<Sum
   }
 }
 
+/** A cancelled RetrainWorkflow carries no result; the reason it recorded is in its memo. */
+async function withCancelReason(end: RunEnd, handle: WorkflowHandle): Promise<RunEnd> {
+  if (end.kind !== 'cancelled' || end.result || end.reason) return end;
+  const reason = await handle
+    .describe()
+    .then((d) => (d.memo as { reason?: unknown } | undefined)?.reason)
+    .catch(() => undefined);
+  return typeof reason === 'string' ? { ...end, reason } : end;
+}
+
 async function printRunEnd(config: Config, end: RunEnd, workflowId: string, indent = ''): Promise<number> {
   const result = end.kind === 'result' || end.kind === 'cancelled' ? end.result : undefined;
   const servingNow = result ? await servingFromRecords(config, result) : undefined;
@@ -147,7 +157,7 @@ async function followAndReport(config: Config, handle: WorkflowHandle<typeof Ret
   } finally {
     line.end();
   }
-  return printRunEnd(config, runEndOf(settled), handle.workflowId);
+  return printRunEnd(config, await withCancelReason(runEndOf(settled), handle), handle.workflowId);
 }
 
 /** `status`: the deployed model's age and the last success, from the run records. */
@@ -240,7 +250,7 @@ export function buildProgram(): Command {
           (result: RetrainResult) => ({ result }),
           (error: unknown) => ({ error })
         );
-        process.exitCode = await printRunEnd(config, runEndOf(settled), handle.workflowId, '  ');
+        process.exitCode = await printRunEnd(config, await withCancelReason(runEndOf(settled), handle), handle.workflowId, '  ');
       }
       if (!follow && pipeline) (await modelAgeLines(config, pipeline)).forEach((l) => out(l));
     });

@@ -10,7 +10,7 @@ import { EXIT } from './exit-codes';
 
 export type RunEnd =
   | { kind: 'result'; result: RetrainResult }
-  | { kind: 'cancelled'; result?: RetrainResult }
+  | { kind: 'cancelled'; result?: RetrainResult; reason?: string }
   | { kind: 'terminated'; reason: string }
   | { kind: 'timed-out' };
 

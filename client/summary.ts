@@ -83,7 +83,7 @@ export function formatRunEnd(end: RunEnd, workflowId: string, opts: SummaryOptio
   const ui = uiLine({ ...opts, workflowId });
   const head =
     end.kind === 'cancelled'
-      ? `Run ${workflowId}: CANCELLED – a cancellation was requested and the run stopped`
+      ? `Run ${workflowId}: CANCELLED – ${end.reason ?? 'a cancellation was requested and the run stopped'}`
       : end.kind === 'terminated'
         ? `Run ${workflowId}: TERMINATED – ${end.reason}`
         : `Run ${workflowId}: TIMED OUT – the run passed its execution timeout`;

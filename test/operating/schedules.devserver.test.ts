@@ -229,10 +229,10 @@ test('a cancelled run ends CANCELLED: watch and status exit 5', async () => {
   expect((await cli('cancel')).code).toBe(EXIT.ok);
   const watched = await cli('watch', 'retrain-shop');
   expect(watched.code).toBe(EXIT.cancelled);
-  expect(watched.out).toMatch(/run cancelled \(cancelled during \w+\)/);
+  expect(watched.out).toMatch(/Run retrain-shop: CANCELLED – cancelled during \w+/);
   const status = await cli('status', 'retrain-shop');
   expect(status.code).toBe(EXIT.cancelled);
-  expect(status.out).toMatch(/^retrain-shop: CANCELLED\n {2}cancelled during \w+/);
+  expect(status.out).toMatch(/^retrain-shop: CANCELLED\n {2}Run retrain-shop: CANCELLED – cancelled during \w+/);
 });
 
 test('schedule delete removes it; describing it then is "not found" (exit 4)', async () => {

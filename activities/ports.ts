@@ -85,6 +85,38 @@ export interface Recommender {
   }): Promise<void>;
 }
 
+/** One user's recommendations as a batch job returns them (scores descending). */
+export interface BatchRecommendation {
+  userId: string;
+  itemIds: string[];
+  scores: number[];
+  /** Why the job produced nothing for this user (e.g. unknown user), when it did not. */
+  error?: string;
+}
+
+/**
+ * Batch inference: recommendations for a list of users from one solution version, as a long job.
+ * On AWS CreateBatchInferenceJob reads a JSON Lines file of `{"userId": …}` from S3 and writes
+ * `<outputPrefix><input file name>.out`, one `{"input":{…},"output":{"recommendedItems":[…],"scores":[…]},"error":…}`
+ * line per user; the local recommender writes the same format. Used to score versions on a holdout
+ * and to send recommendations out to messaging tools.
+ */
+export interface BatchInference {
+  /** Idempotent by `jobName`: a job of that name is adopted, never started twice. */
+  startBatchInference(req: {
+    jobName: string;
+    solutionVersionArn: string;
+    /** JSON Lines of `{"userId": "…"}`, one user per line (written by the caller). */
+    inputUri: string;
+    /** URI prefix ending in '/'. */
+    outputPrefix: string;
+    numResults: number;
+    filterArn?: string;
+  }): Promise<{ jobArn: string }>;
+  /** `outputUri` is the exact output file once SUCCEEDED. */
+  describeBatchInference(jobArn: string): Promise<JobObservation & { outputUri?: string }>;
+}
+
 export interface ObjectStore {
   /** Read a whole object as text; null when it does not exist. */
   getText(uri: string): Promise<string | null>;
@@ -118,6 +150,8 @@ export interface PipelinePorts {
   exporter?: EndpointExporter;
   warehouse: Warehouse;
   recommender: Recommender;
+  /** Batch recommendations (holdout scoring, recommendations out); absent where a backend has none yet. */
+  batchInference?: BatchInference;
   store: ObjectStore;
   notifier?: Notifier;
   /** The real-time path: where accepted events go, and where records refused for good are kept. */

@@ -236,6 +236,16 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
       return deliverAsActivity(req.records, { sink: eventSink, deadLetters });
     },
 
+    /** A run waits for an operator's decision: tells whoever the notifier reaches what awaits and how to decide. */
+    async notifyApprovalNeeded(req: { pipeline: string; runDate: string; workflowId: string; reason: string }): Promise<void> {
+      const { notifier } = portsOf(req.pipeline);
+      if (!notifier) return;
+      await notifier.notify({ ...req, outcome: 'AWAITING_APPROVAL', summary: {} }).catch((err: unknown) => {
+        onNotifyFailed?.(req.pipeline, 'AWAITING_APPROVAL', err);
+        throw err;
+      });
+    },
+
     /** A failure is counted (onNotifyFailed) and rethrown for Temporal to retry; the run never fails of it. */
     async notifyRun(req: { result: RetrainResult; workflowId: string }): Promise<void> {
       const s = settingsOf(req.result.pipeline);

@@ -18,6 +18,7 @@ import { RunEnded, type RetrainRun } from './retrain-run';
 import { chooseRerun, decideDeploy, evaluateGate, type VersionAge } from './plan';
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_FAILED } from './wait-for-job';
+import { awaitApproval } from './approval';
 
 export interface PhaseStep {
   phase: Phase;
@@ -240,5 +241,6 @@ export const PHASES: PhaseStep[] = [
   { phase: 'IMPORT', run: importInteractions },
   { phase: 'TRAIN', run: train },
   { phase: 'EVALUATE', run: evaluate },
+  { phase: 'AWAITING_APPROVAL', run: awaitApproval },
   { phase: 'DEPLOY', run: deploy },
 ];

@@ -13,6 +13,7 @@ import type {
   InteractionStats,
   Metrics,
   PipelineSettings,
+  PromotionRecord,
   RetrainResult,
   TrainingMode,
 } from '../common/types';
@@ -21,6 +22,7 @@ import type { InteractionsColumn } from '../common/interactions';
 import { heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
+import { appendPromotion, readPromotions } from './promotions';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
@@ -199,6 +201,15 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
       if (latest?.solutionVersionArn === req.solutionVersionArn && normalizePersonalizeStatus(latest.status) !== 'CREATE FAILED') return { requested: false };
       await recommender.updateCampaign({ campaignArn, ...update });
       return { requested: true };
+    },
+
+    /** Which versions the campaign was put on, when, and by what (oldest first). */
+    async readPromotions(pipeline: string): Promise<PromotionRecord[]> {
+      return readPromotions(portsOf(pipeline).store, settingsOf(pipeline).workPrefix, pipeline);
+    },
+    /** Called once a campaign update to the version is ACTIVE (a run's DEPLOY, or a rollback). */
+    async recordPromotion(req: { pipeline: string; promotion: PromotionRecord }): Promise<void> {
+      await appendPromotion(portsOf(req.pipeline).store, settingsOf(req.pipeline).workPrefix, req.pipeline, req.promotion);
     },
 
     /** An earlier run that used this run key: its record, or a training of this run's name. */

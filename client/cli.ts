@@ -39,6 +39,7 @@ import { plural } from './text';
 import { registerPreflight, runPreflight } from './preflight/command';
 import { pipelineDdl } from './athena-ddl';
 import { approvalStatusLines, registerDecisionCommands } from './decision-commands';
+import { registerRollbackCommand } from './rollback-command';
 
 export { EXIT } from './exit-codes';
 
@@ -350,6 +351,7 @@ export function buildProgram(): Command {
 
   registerPreflight(program, cfg, out, (message) => new ExitError(message, EXIT.usage));
   registerDecisionCommands(program, cfg, withClient, out);
+  registerRollbackCommand(program, cfg, withClient, out);
   program
     .command('athena')
     .description("the Athena side of a pipeline's sources")

@@ -219,6 +219,27 @@ export interface GateDecision {
   reason: string;
 }
 
+/** Puts a pipeline's campaign back on an earlier promoted version (RollbackWorkflow). */
+export interface RollbackInput {
+  pipeline: string;
+  /** This version instead of the previous promoted one. */
+  toSolutionVersionArn?: string;
+  note?: string;
+  by?: string;
+}
+
+export interface RollbackResult {
+  outcome: 'SUCCEEDED' | 'REFUSED' | 'FAILED';
+  reason: string;
+  pipeline: string;
+  /** What the campaign served before. */
+  from: string | null;
+  /** The version it was put back on (or was to be). */
+  to?: string;
+  /** The promotion history entry written. */
+  promotion?: PromotionRecord;
+}
+
 /** Where a durable wait stands; carried across continue-as-new so its deadline and schedule continue. */
 export interface WaitProgress {
   /** Workflow time (ms) when the job was started. */

@@ -19,6 +19,7 @@ import { chooseRerun, decideDeploy, evaluateGate, type VersionAge } from './plan
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_FAILED } from './wait-for-job';
 import { awaitApproval } from './approval';
+import { PROMOTION_HISTORY_PATCH } from './rollback-plan';
 
 export interface PhaseStep {
   phase: Phase;
@@ -231,6 +232,19 @@ async function deploy(r: RetrainRun): Promise<void> {
     },
     { waitFirst }
   );
+  // Runs recorded before the promotion history replay without it.
+  if (patched(PROMOTION_HISTORY_PATCH)) {
+    await calls.recordPromotion({
+      pipeline: r.pipeline,
+      promotion: {
+        solutionVersionArn: candidateArn,
+        promotedAt: new Date().toISOString(),
+        by: 'run',
+        runKey: progress.runKey,
+        previous: progress.jobs.previousSolutionVersionArn ?? null,
+      },
+    });
+  }
 }
 
 export const PHASES: PhaseStep[] = [

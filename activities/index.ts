@@ -23,6 +23,8 @@ import { heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
 import { appendPromotion, readPromotions } from './promotions';
+import { pickAutoTrainedVersion, type AutoTrainedPick } from './auto-trained';
+import { readRunRecords } from './run-records';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
@@ -201,6 +203,26 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
       if (latest?.solutionVersionArn === req.solutionVersionArn && normalizePersonalizeStatus(latest.status) !== 'CREATE FAILED') return { requested: false };
       await recommender.updateCampaign({ campaignArn, ...update });
       return { requested: true };
+    },
+
+    /**
+     * personalize.autoTraining: gate — the newest ACTIVE AUTOMATIC version no earlier run evaluated
+     * (the run records name every candidate a run evaluated) and the campaign does not serve.
+     */
+    async findAutoTrainedVersion(pipeline: string): Promise<AutoTrainedPick> {
+      const s = settingsOf(pipeline);
+      const { recommender, store } = portsOf(pipeline);
+      if (!recommender.listSolutionVersions) {
+        throw ApplicationFailure.nonRetryable(`pipeline "${pipeline}": this backend cannot list solution versions, so it cannot gate automatic ones`, 'ConfigError');
+      }
+      const versions = await recommender.listSolutionVersions(s.solutionArn);
+      const evaluated = new Set<string>();
+      for (const r of await readRunRecords(store, s.workPrefix, pipeline)) {
+        if (r.jobs.solutionVersionArn && (r.gate || r.metrics)) evaluated.add(r.jobs.solutionVersionArn);
+      }
+      for (const p of await readPromotions(store, s.workPrefix, pipeline)) evaluated.add(p.solutionVersionArn);
+      const campaign = await recommender.describeCampaign(s.campaignArn);
+      return pickAutoTrainedVersion(versions, { evaluated, serving: campaign.solutionVersionArn });
     },
 
     /** Which versions the campaign was put on, when, and by what (oldest first). */

@@ -19,6 +19,7 @@ import { chooseRerun, decideDeploy, evaluateGate, type VersionAge } from './plan
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_FAILED } from './wait-for-job';
 import { awaitApproval } from './approval';
+import { adoptAutoTrainedVersion } from './auto-trained';
 import { PROMOTION_HISTORY_PATCH } from './rollback-plan';
 
 export interface PhaseStep {
@@ -253,7 +254,8 @@ export const PHASES: PhaseStep[] = [
   { phase: 'QUERY', run: queryInteractions },
   { phase: 'DECIDE', run: decide },
   { phase: 'IMPORT', run: importInteractions },
-  { phase: 'TRAIN', run: train },
+  // personalize.autoTraining: gate — the service trains; the run gates its newest automatic version.
+  { phase: 'TRAIN', run: (r) => (r.settings.autoTraining === 'gate' ? adoptAutoTrainedVersion(r) : train(r)) },
   { phase: 'EVALUATE', run: evaluate },
   { phase: 'AWAITING_APPROVAL', run: awaitApproval },
   { phase: 'DEPLOY', run: deploy },

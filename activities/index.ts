@@ -13,6 +13,7 @@ import type {
   InteractionStats,
   Metrics,
   PipelineSettings,
+  PromotionRecord,
   RetrainResult,
   TrainingMode,
 } from '../common/types';
@@ -21,6 +22,9 @@ import type { InteractionsColumn } from '../common/interactions';
 import { heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
+import { appendPromotion, readPromotions } from './promotions';
+import { pickAutoTrainedVersion, type AutoTrainedPick } from './auto-trained';
+import { readRunRecords } from './run-records';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
@@ -201,6 +205,35 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
       return { requested: true };
     },
 
+    /**
+     * personalize.autoTraining: gate — the newest ACTIVE AUTOMATIC version no earlier run evaluated
+     * (the run records name every candidate a run evaluated) and the campaign does not serve.
+     */
+    async findAutoTrainedVersion(pipeline: string): Promise<AutoTrainedPick> {
+      const s = settingsOf(pipeline);
+      const { recommender, store } = portsOf(pipeline);
+      if (!recommender.listSolutionVersions) {
+        throw ApplicationFailure.nonRetryable(`pipeline "${pipeline}": this backend cannot list solution versions, so it cannot gate automatic ones`, 'ConfigError');
+      }
+      const versions = await recommender.listSolutionVersions(s.solutionArn);
+      const evaluated = new Set<string>();
+      for (const r of await readRunRecords(store, s.workPrefix, pipeline)) {
+        if (r.jobs.solutionVersionArn && (r.gate || r.metrics)) evaluated.add(r.jobs.solutionVersionArn);
+      }
+      for (const p of await readPromotions(store, s.workPrefix, pipeline)) evaluated.add(p.solutionVersionArn);
+      const campaign = await recommender.describeCampaign(s.campaignArn);
+      return pickAutoTrainedVersion(versions, { evaluated, serving: campaign.solutionVersionArn });
+    },
+
+    /** Which versions the campaign was put on, when, and by what (oldest first). */
+    async readPromotions(pipeline: string): Promise<PromotionRecord[]> {
+      return readPromotions(portsOf(pipeline).store, settingsOf(pipeline).workPrefix, pipeline);
+    },
+    /** Called once a campaign update to the version is ACTIVE (a run's DEPLOY, or a rollback). */
+    async recordPromotion(req: { pipeline: string; promotion: PromotionRecord }): Promise<void> {
+      await appendPromotion(portsOf(req.pipeline).store, settingsOf(req.pipeline).workPrefix, req.pipeline, req.promotion);
+    },
+
     /** An earlier run that used this run key: its record, or a training of this run's name. */
     async findEarlierRun(req: { pipeline: string; runKey: string; solutionVersionName: string }): Promise<EarlierRun | null> {
       const s = settingsOf(req.pipeline);
@@ -234,6 +267,16 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
         throw ApplicationFailure.nonRetryable(`pipeline "${req.pipeline}" has no real-time sink configured`, 'ConfigError');
       }
       return deliverAsActivity(req.records, { sink: eventSink, deadLetters });
+    },
+
+    /** A run waits for an operator's decision: tells whoever the notifier reaches what awaits and how to decide. */
+    async notifyApprovalNeeded(req: { pipeline: string; runDate: string; workflowId: string; reason: string }): Promise<void> {
+      const { notifier } = portsOf(req.pipeline);
+      if (!notifier) return;
+      await notifier.notify({ ...req, outcome: 'AWAITING_APPROVAL', summary: {} }).catch((err: unknown) => {
+        onNotifyFailed?.(req.pipeline, 'AWAITING_APPROVAL', err);
+        throw err;
+      });
     },
 
     /** A failure is counted (onNotifyFailed) and rethrown for Temporal to retry; the run never fails of it. */

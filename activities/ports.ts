@@ -76,6 +76,12 @@ export interface Recommender {
   stopSolutionVersion(solutionVersionArn: string): Promise<void>;
   getSolutionMetrics(solutionVersionArn: string): Promise<Metrics>;
 
+  /**
+   * Every version of the solution with its status and who trained it (AUTOMATIC: the service, on
+   * the solution's own schedule); used to gate auto-trained versions (personalize.autoTraining: gate).
+   */
+  listSolutionVersions?(solutionArn: string): Promise<SolutionVersionListing[]>;
+
   describeCampaign(campaignArn: string): Promise<CampaignState>;
   updateCampaign(req: {
     campaignArn: string;
@@ -83,6 +89,14 @@ export interface Recommender {
     minProvisionedTPS: number;
     campaignConfig?: Record<string, unknown>;
   }): Promise<void>;
+}
+
+export interface SolutionVersionListing {
+  solutionVersionArn: string;
+  status: string;
+  trainingType?: 'AUTOMATIC' | 'MANUAL';
+  /** ISO creation time. */
+  createdAt?: string;
 }
 
 /** One user's recommendations as a batch job returns them (scores descending). */

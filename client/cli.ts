@@ -38,6 +38,8 @@ import { renderRunReport, runHistory } from './run-report';
 import { plural } from './text';
 import { registerPreflight, runPreflight } from './preflight/command';
 import { pipelineDdl } from './athena-ddl';
+import { approvalStatusLines, registerDecisionCommands } from './decision-commands';
+import { registerRollbackCommand } from './rollback-command';
 
 export { EXIT } from './exit-codes';
 
@@ -240,6 +242,7 @@ export function buildProgram(): Command {
         out(`${handle.workflowId}: ${describeProgress(s)}`);
         out(`  run date ${s.runDate}, run key ${s.runKey}`);
         for (const [k, v] of Object.entries(s.jobs)) if (v) out(`  ${k.padEnd(27)} ${String(v)}`);
+        approvalStatusLines(s, handle.workflowId).forEach((l) => out(l));
         if (!workflowId) {
           for (const w of await findWaitingRuns(client, s.pipeline))
             out(`${w.workflowId}: ${describeProgress(w.progress)} (scheduled run for ${w.progress.runDate}, waits for the pipeline's lock)`);
@@ -347,6 +350,8 @@ export function buildProgram(): Command {
     });
 
   registerPreflight(program, cfg, out, (message) => new ExitError(message, EXIT.usage));
+  registerDecisionCommands(program, cfg, withClient, out);
+  registerRollbackCommand(program, cfg, withClient, out);
   program
     .command('athena')
     .description("the Athena side of a pipeline's sources")

@@ -84,7 +84,12 @@ export async function startRun(client: Client, input: RetrainInput, taskQueue: s
 /** `TRAIN CREATE IN_PROGRESS (2.1 s, 3 checks)`; a run that has not entered a phase yet is just `STARTING`. */
 export function describeProgress(p: RetrainProgress, now = Date.now()): string {
   const t = p.timings.at(-1);
-  const status = p.lastStatus ? ` ${p.lastStatus}` : '';
+  const awaiting = p.phase === 'AWAITING_APPROVAL' && p.approval && !p.approval.decision ? p.approval : undefined;
+  const status = awaiting
+    ? ` until ${awaiting.deadline} (then ${awaiting.default}): personalize-optimizer approve|deny ${p.pipeline} --note "…"`
+    : p.lastStatus
+      ? ` ${p.lastStatus}`
+      : '';
   if (!t || t.phase !== p.phase) return `${p.phase}${status}`;
   const polls = t.polls ? `, ${plural(t.polls, 'check')}` : '';
   return `${p.phase}${status} (${formatMs(Math.max(0, now - Date.parse(t.startedAt)))}${polls})`;

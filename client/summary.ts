@@ -2,6 +2,7 @@
 import { BASELINE_PREFIX } from '../activities/local/recommender/baseline';
 import type { RetrainResult } from '../common/types';
 import { formatMs } from '../workflows/duration';
+import { describeDecision } from '../workflows/approval-plan';
 import type { RunEnd } from './run-end';
 import { plural } from './text';
 
@@ -65,6 +66,7 @@ export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): stri
     lines.push(`  deployed model   ${dep ? `${metric} ${f(dep[metric])}` : 'none (first deployment)'}`);
   }
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
+  if (r.approval) lines.push(`  approval         ${describeDecision(r.approval)} (asked: ${r.approval.reason})`);
   lines.push(`  campaign serves  ${campaignLine(r, opts)}`);
   for (const note of r.notes ?? []) lines.push(`  note             ${note}`);
   lines.push(

@@ -264,8 +264,13 @@ const Pipeline = z
       .strictObject({
         metric: z.string().min(1).default('normalized_discounted_cumulative_gain_at_10'),
         tolerance: z.number().min(0).max(1).default(0.02),
+        /** A candidate the gate passed waits for an operator's approve/deny: always, on-doubt (within the tolerance band) or never. */
+        approval: z.enum(['always', 'on-doubt', 'never']).default('never'),
+        /** How long it waits; then approvalDefault applies. */
+        approvalTimeout: Duration.default('24h'),
+        approvalDefault: z.enum(['approve', 'deny']).default('deny'),
       })
-      .default({ metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02 }),
+      .default({ metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02, approval: 'never', approvalTimeout: '24h', approvalDefault: 'deny' }),
     deadlines: Deadlines.default({ export: '2h', query: '1h', import: '6h', training: '48h', deploy: '2h' }),
     poll: Poll.default({}),
     /** Where runs write their files: s3://bucket/prefix/ (aws) or a directory (local). */
@@ -554,5 +559,6 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
     workPrefix: p.workPrefix.endsWith('/') ? p.workPrefix : `${p.workPrefix}/`,
     notifyOn: p.notifications.on as Outcome[],
     phaseSearchAttribute: defaults.phaseSearchAttribute,
+    ...(p.personalize?.autoTraining === 'gate' && { autoTraining: 'gate' as const }),
   };
 }

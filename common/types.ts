@@ -17,6 +17,8 @@ export type Phase =
   | 'IMPORT'
   | 'TRAIN'
   | 'EVALUATE'
+  /** The gate passed; the run waits for an operator's decision before DEPLOY (gate.approval). */
+  | 'AWAITING_APPROVAL'
   | 'DEPLOY'
   | 'RECORD'
   | 'DONE';
@@ -56,6 +58,52 @@ export interface GateSettings {
   metric: string;
   /** Largest accepted relative fall of the metric (0.02 = 2 %). */
   tolerance: number;
+  /** Whether a candidate the gate passed waits for an operator before DEPLOY (default never). */
+  approval?: ApprovalMode;
+  /** How long it waits for a decision (default 24h). */
+  approvalTimeout?: Duration;
+  /** The decision when none came in time (default deny: nothing unreviewed is deployed). */
+  approvalDefault?: ApprovalChoice;
+}
+
+/** `always`: every candidate the gate passes; `on-doubt`: only one within the tolerance band; `never`. */
+export type ApprovalMode = 'always' | 'on-doubt' | 'never';
+export type ApprovalChoice = 'approve' | 'deny';
+
+/** The argument of the `decide` update. */
+export interface ApprovalRequest {
+  decision: ApprovalChoice;
+  note?: string;
+  /** Who decides (the CLI sends the OS user). */
+  by?: string;
+}
+
+/** A run's approval: why it was asked, until when, and what was decided by whom. */
+export interface ApprovalState {
+  reason: string;
+  /** Workflow time, ISO. */
+  askedAt: string;
+  deadline: string;
+  default: ApprovalChoice;
+  decision?: ApprovalChoice;
+  by?: string;
+  note?: string;
+  decidedAt?: string;
+  /** Nobody decided by the deadline: the default applied. */
+  timedOut?: boolean;
+}
+
+/** One change of what a campaign serves, in `<workPrefix>runs/promotions-<pipeline>.json`. */
+export interface PromotionRecord {
+  solutionVersionArn: string;
+  /** When the campaign update finished (ISO). */
+  promotedAt: string;
+  by: 'run' | 'rollback';
+  /** The run that deployed it (by: run). */
+  runKey?: string;
+  /** What the campaign served before. */
+  previous?: string | null;
+  note?: string;
 }
 
 /**
@@ -90,6 +138,8 @@ export interface PipelineSettings {
   notifyOn: Outcome[];
   /** Publish the phase as the RetrainPhase/RetrainPipeline search attributes (register them on the namespace first). */
   phaseSearchAttribute: boolean;
+  /** `gate`: the service trains (performAutoTraining); a run gates its newest AUTOMATIC version instead of training. */
+  autoTraining?: 'off' | 'gate';
   /** Continue as new once a run's history has this many events (default 8,000; Temporal's own suggestion also counts). */
   historyLimit?: number;
 }
@@ -169,6 +219,27 @@ export interface GateDecision {
   reason: string;
 }
 
+/** Puts a pipeline's campaign back on an earlier promoted version (RollbackWorkflow). */
+export interface RollbackInput {
+  pipeline: string;
+  /** This version instead of the previous promoted one. */
+  toSolutionVersionArn?: string;
+  note?: string;
+  by?: string;
+}
+
+export interface RollbackResult {
+  outcome: 'SUCCEEDED' | 'REFUSED' | 'FAILED';
+  reason: string;
+  pipeline: string;
+  /** What the campaign served before. */
+  from: string | null;
+  /** The version it was put back on (or was to be). */
+  to?: string;
+  /** The promotion history entry written. */
+  promotion?: PromotionRecord;
+}
+
 /** Where a durable wait stands; carried across continue-as-new so its deadline and schedule continue. */
 export interface WaitProgress {
   /** Workflow time (ms) when the job was started. */
@@ -221,6 +292,10 @@ export interface RetrainProgress {
   importPlan?: ImportPlan;
   metrics?: { candidate?: Metrics; deployed?: Metrics };
   gate?: GateDecision;
+  /** The operator's decision between the gate and DEPLOY (gate.approval). */
+  approval?: ApprovalState;
+  /** The candidate is a version the service trained on its own (personalize.autoTraining: gate). */
+  autoTrained?: { createdAt?: string };
   timings: PhaseTiming[];
   /** The wait in progress when the run continued as new. */
   wait?: WaitProgress;
@@ -237,6 +312,8 @@ export interface RetrainResult {
   jobs: RetrainProgress['jobs'];
   metrics?: RetrainProgress['metrics'];
   gate?: GateDecision;
+  approval?: ApprovalState;
+  autoTrained?: RetrainProgress['autoTrained'];
   campaignSolutionVersionArn?: string | null;
   /** A training this run started and stopped on its way out (deadline, cancel, failure). */
   stoppedSolutionVersionArn?: string;

@@ -2,9 +2,9 @@
  * Messages and search attributes of RetrainWorkflow, defined once and shared by the workflow and
  * every client (CLI, demo launcher, tests).
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import type { RetrainProgress } from '../common/types';
+import type { ApprovalRequest, ApprovalState, RetrainProgress } from '../common/types';
 
 export const RETRAIN_WORKFLOW_TYPE = 'RetrainWorkflow';
 /** What a pipeline's schedule starts: it takes the pipeline's lock, then runs RetrainWorkflow under it. */
@@ -12,6 +12,12 @@ export const SCHEDULED_RETRAIN_WORKFLOW_TYPE = 'ScheduledRetrainWorkflow';
 
 /** Phase, job ids, per-phase timings and the last polled status of a run. */
 export const statusQuery = defineQuery<RetrainProgress>('status');
+
+/**
+ * An operator's decision on a candidate awaiting approval (phase AWAITING_APPROVAL). Refused by its
+ * validator when nothing awaits a decision or one was already given; returns the run's approval.
+ */
+export const decideUpdate = defineUpdate<ApprovalState, [ApprovalRequest]>('decide');
 
 /** Current phase of a run, for fleet-wide filters in the Web UI: `RetrainPhase = "TRAIN"`. */
 export const RetrainPhaseKey = defineSearchAttributeKey('RetrainPhase', 'KEYWORD');
@@ -27,6 +33,8 @@ export const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalS
 export function retrainWorkflowId(pipeline: string): string {
   return `retrain-${pipeline}`;
 }
+
+export const ROLLBACK_WORKFLOW_TYPE = 'RollbackWorkflow';
 
 export function retrainScheduleId(pipeline: string): string {
   return `retrain-${pipeline}-daily`;

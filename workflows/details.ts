@@ -3,6 +3,7 @@
  * UI renders, rebuilt on every phase or status change. Pure: the workflow passes what it knows.
  */
 import type { RetrainProgress } from '../common/types';
+import { describeDecision } from './approval-plan';
 
 const JOB_LABELS: Record<string, string> = {
   exportJobId: 'endpoint export',
@@ -17,7 +18,7 @@ const JOB_LABELS: Record<string, string> = {
 export function currentDetails(
   pipeline: string,
   runDate: string,
-  p: Pick<RetrainProgress, 'phase' | 'lastStatus' | 'jobs' | 'stats' | 'gate' | 'notes'>
+  p: Pick<RetrainProgress, 'phase' | 'lastStatus' | 'jobs' | 'stats' | 'gate' | 'notes'> & Pick<Partial<RetrainProgress>, 'approval'>
 ): string {
   const head = `**${pipeline}** run for ${runDate}: **${p.phase}**${p.lastStatus ? ` (${p.lastStatus})` : ''}`;
   const items: string[] = [];
@@ -28,6 +29,7 @@ export function currentDetails(
   }
   if (p.stats) items.push(`- interactions: ${p.stats.rows} rows, ${p.stats.users} users, ${p.stats.items} items`);
   if (p.gate) items.push(`- quality gate: ${p.gate.promote ? 'promote' : 'reject'}, ${p.gate.reason}`);
+  if (p.approval) items.push(`- approval: ${describeDecision(p.approval)}${p.approval.decision ? '' : ` – ${p.approval.reason}; \`personalize-optimizer approve ${pipeline} --note "…"\` or \`deny\`, or the \`decide\` update`}`);
   for (const n of p.notes ?? []) items.push(`- note: ${n}`);
   return items.length ? `${head}\n\n${items.join('\n')}` : head;
 }

@@ -18,6 +18,9 @@ import { RunEnded, type RetrainRun } from './retrain-run';
 import { chooseRerun, decideDeploy, evaluateGate, type VersionAge } from './plan';
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_FAILED } from './wait-for-job';
+import { awaitApproval } from './approval';
+import { adoptAutoTrainedVersion } from './auto-trained';
+import { PROMOTION_HISTORY_PATCH } from './rollback-plan';
 
 export interface PhaseStep {
   phase: Phase;
@@ -230,6 +233,19 @@ async function deploy(r: RetrainRun): Promise<void> {
     },
     { waitFirst }
   );
+  // Runs recorded before the promotion history replay without it.
+  if (patched(PROMOTION_HISTORY_PATCH)) {
+    await calls.recordPromotion({
+      pipeline: r.pipeline,
+      promotion: {
+        solutionVersionArn: candidateArn,
+        promotedAt: new Date().toISOString(),
+        by: 'run',
+        runKey: progress.runKey,
+        previous: progress.jobs.previousSolutionVersionArn ?? null,
+      },
+    });
+  }
 }
 
 export const PHASES: PhaseStep[] = [
@@ -238,7 +254,9 @@ export const PHASES: PhaseStep[] = [
   { phase: 'QUERY', run: queryInteractions },
   { phase: 'DECIDE', run: decide },
   { phase: 'IMPORT', run: importInteractions },
-  { phase: 'TRAIN', run: train },
+  // personalize.autoTraining: gate — the service trains; the run gates its newest automatic version.
+  { phase: 'TRAIN', run: (r) => (r.settings.autoTraining === 'gate' ? adoptAutoTrainedVersion(r) : train(r)) },
   { phase: 'EVALUATE', run: evaluate },
+  { phase: 'AWAITING_APPROVAL', run: awaitApproval },
   { phase: 'DEPLOY', run: deploy },
 ];

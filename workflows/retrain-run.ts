@@ -30,6 +30,7 @@ export const PHASE_ORDER: Phase[] = [
   'IMPORT',
   'TRAIN',
   'EVALUATE',
+  'AWAITING_APPROVAL',
   'DEPLOY',
   'RECORD',
   'DONE',
@@ -159,6 +160,8 @@ export class RetrainRun {
       jobs: p.jobs,
       metrics: p.metrics,
       gate: p.gate,
+      ...(p.approval && { approval: { ...p.approval } }),
+      ...(p.autoTrained && { autoTrained: p.autoTrained }),
       campaignSolutionVersionArn: this.campaign?.solutionVersionArn ?? p.jobs.previousSolutionVersionArn ?? null,
       ...(p.training === 'stopped' &&
         p.jobs.solutionVersionArn && { stoppedSolutionVersionArn: p.jobs.solutionVersionArn }),

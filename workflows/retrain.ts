@@ -25,6 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { Outcome, RetrainInput, RetrainProgress, RetrainResult, WaitProgress } from '../common/types';
 import { RetrainPipelineKey, statusQuery, TemporalScheduledStartTimeKey } from './defs';
+import { registerDecideHandler } from './approval';
 import { logicalRunDate, runNames, trainingCleanup } from './plan';
 import { calls, lookups, notifications } from './retrain-activities';
 import { PHASES } from './retrain-phases';
@@ -59,6 +60,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       };
   // Registered before the first await, so a status query never finds the run without an answer.
   setHandler(statusQuery, () => progress);
+  registerDecideHandler(progress);
 
   const settings = await calls.loadPipeline(input.pipeline);
   const run = new RetrainRun(input, settings, progress);

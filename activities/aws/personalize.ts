@@ -23,7 +23,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { normalizePersonalizeStatus, type JobObservation } from '../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../common/types';
-import type { Recommender } from '../ports';
+import type { Recommender, SolutionVersionListing } from '../ports';
 import { automationProblems, isLatestPseudoVersion, type AutoTrainingMode } from './automation';
 import { awsFailure, errorName, withAwsErrors } from './errors';
 
@@ -247,6 +247,39 @@ export class PersonalizeRecommender implements Recommender {
       this.client.send(new GetSolutionMetricsCommand({ solutionVersionArn }))
     );
     return { ...(out.metrics ?? {}) };
+  }
+
+  /**
+   * ListSolutionVersions carries trainingType in each summary; a summary without it (an older
+   * service response) is described (DescribeSolutionVersion has it too) when the version is ACTIVE.
+   */
+  async listSolutionVersions(solutionArn: string): Promise<SolutionVersionListing[]> {
+    const summaries = await withAwsErrors('personalize:ListSolutionVersions', solutionArn, async () => {
+      const all: SolutionVersionSummary[] = [];
+      for await (const page of paginateListSolutionVersions({ client: this.client, pageSize: 100 }, { solutionArn })) {
+        all.push(...(page.solutionVersions ?? []));
+      }
+      return newestFirst(all.filter((v) => v.solutionVersionArn));
+    });
+    const out: SolutionVersionListing[] = [];
+    for (const v of summaries) {
+      const arn = v.solutionVersionArn!;
+      const status = v.status ?? 'UNKNOWN';
+      let trainingType = v.trainingType;
+      if (!trainingType && normalizePersonalizeStatus(status) === 'ACTIVE') {
+        const d = await withAwsErrors('personalize:DescribeSolutionVersion', arn, () =>
+          this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn }))
+        );
+        trainingType = d.solutionVersion?.trainingType;
+      }
+      out.push({
+        solutionVersionArn: arn,
+        status,
+        ...(trainingType && { trainingType }),
+        ...(v.creationDateTime && { createdAt: v.creationDateTime.toISOString() }),
+      });
+    }
+    return out;
   }
 
   async describeCampaign(campaignArn: string): Promise<CampaignState> {

@@ -8,6 +8,7 @@ const ICON: Record<string, string> = {
   FAILED: '❌',
   CANCELLED: '⏹️',
   STALE: '⏰',
+  AWAITING_APPROVAL: '✋',
 };
 
 export interface RunLinkOptions {

@@ -32,8 +32,20 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}): { path: string; me
   throw new Error('the config was accepted');
 }
 
+test('approval settings: on-doubt with a deadline and a default decision', () => {
+  const g = parseConfig(AWS.replace('    workPrefix:', '    gate: { approval: on-doubt, approvalTimeout: 3 days, approvalDefault: approve }\n    workPrefix:')).pipelines[0]!.gate;
+  expect(g).toMatchObject({ approval: 'on-doubt', approvalTimeout: '3 days', approvalDefault: 'approve', tolerance: 0.02 });
+  expect(problems(AWS.replace('    workPrefix:', '    gate: { approval: sometimes }\n    workPrefix:')).map((p) => p.path)).toEqual(['pipelines[0](shop).gate.approval']);
+});
+
 test('the AWS example and the local config are valid', () => {
-  expect(parseConfig(AWS).pipelines[0]!.gate).toEqual({ metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02 });
+  expect(parseConfig(AWS).pipelines[0]!.gate).toEqual({
+    metric: 'normalized_discounted_cumulative_gain_at_10',
+    tolerance: 0.02,
+    approval: 'never',
+    approvalTimeout: '24h',
+    approvalDefault: 'deny',
+  });
   expect(loadConfig(path.resolve(__dirname, '../../config/local.yaml')).pipelines[0]!.name).toBe('demo');
   expect(loadConfig(path.resolve(__dirname, '../../config/aws.example.yaml'), { AWS_ACCOUNT_ID: '123456789012', DATA_BUCKET: 'b' }).pipelines[0]!.backend).toBe('aws');
 });
@@ -129,6 +141,7 @@ describe('config errors say what to fix, never "Invalid input" or a raw pattern'
     const mistakes = [
       '    lookbackDays: thirty',
       '    gate: { tolerance: "2%" }',
+      '    gate: { approval: sometimes, approvalTimeout: soon, approvalDefault: maybe }',
       '    importMode: full',
       '    schedule: { hour: 25, overlap: sometimes }',
       '    notifications: { on: [FAILD], webhookUrl: "not a url" }',

@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobObservation } from '../../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../../common/types';
-import type { Recommender } from '../../ports';
+import type { Recommender, SolutionVersionListing } from '../../ports';
 import { fileUriToPath, readJson, writeJsonAtomic } from '../files';
 import { BASELINE_PREFIX } from './baseline';
 import type { EventLogSlice, ImportOutcome, JobTask, TrainingOutcome } from './jobs';
@@ -80,6 +80,8 @@ interface SolutionVersionRecord extends Timestamps {
   solutionArn: string;
   datasetArn: string;
   trainingMode: TrainingMode;
+  /** AUTOMATIC: made by trainAutomatically, as Personalize's own scheduled training would. */
+  trainingType?: 'AUTOMATIC' | 'MANUAL';
   status: string;
   failureReason?: string;
   /** What the training reads, fixed when it was asked for (a re-run trains on the same data). */
@@ -480,6 +482,32 @@ export class LocalRecommender implements Recommender {
     writeJsonAtomic(this.versionFile(solutionVersionArn), version);
     this.resumeTraining(version);
     return { solutionVersionArn };
+  }
+
+  /**
+   * Simulates Personalize's automatic training (performAutoTraining): a new version the pipeline did
+   * not ask for, trained on the dataset as it is now, marked AUTOMATIC. For demos and tests of
+   * personalize.autoTraining: gate.
+   */
+  async trainAutomatically(solutionArn: string): Promise<{ solutionVersionArn: string }> {
+    const n = this.listVersions().filter((v) => v.solutionArn === solutionArn && v.trainingType === 'AUTOMATIC').length;
+    const name = `auto-${new Date(this.now()).toISOString().replace(/[^0-9]/g, '').slice(0, 14)}-${n + 1}`;
+    const { solutionVersionArn } = await this.startSolutionVersion({ name, solutionArn, trainingMode: 'FULL' });
+    const file = this.versionFile(solutionVersionArn);
+    const v = readJson<SolutionVersionRecord>(file)!;
+    writeJsonAtomic(file, { ...v, trainingType: 'AUTOMATIC' });
+    return { solutionVersionArn };
+  }
+
+  async listSolutionVersions(solutionArn: string): Promise<SolutionVersionListing[]> {
+    return this.listVersions()
+      .filter((v) => v.solutionArn === solutionArn)
+      .map((v) => ({
+        solutionVersionArn: v.solutionVersionArn,
+        status: v.status,
+        trainingType: v.trainingType ?? 'MANUAL',
+        createdAt: v.creationDateTime,
+      }));
   }
 
   private listVersions(): SolutionVersionRecord[] {

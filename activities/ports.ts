@@ -112,6 +112,8 @@ export interface BatchInference {
     outputPrefix: string;
     numResults: number;
     filterArn?: string;
+    /** User-Personalization's exploration settings (batchInferenceJobConfig.itemExplorationConfig). */
+    itemExplorationConfig?: Record<string, string>;
   }): Promise<{ jobArn: string }>;
   /** `outputUri` is the exact output file once SUCCEEDED. */
   describeBatchInference(jobArn: string): Promise<JobObservation & { outputUri?: string }>;

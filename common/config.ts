@@ -52,6 +52,8 @@ const PersonalizeArns = z.strictObject({
   campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`, 'campaign/<name>'),
   /** Role Personalize assumes to read the interactions file from S3. */
   importRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }),
+  /** Role batch inference jobs assume (S3 read on the users file, write on the output); default importRoleArn. */
+  batchInferenceRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }).optional(),
   region: z.string().min(1).optional(),
   /**
    * Who trains the solution. `off`: this pipeline trains it, and the solution must not train itself

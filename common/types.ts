@@ -4,6 +4,7 @@
  */
 
 import type { ImportPlan } from './import-state';
+import type { HoldoutScores, HoldoutSettings, HoldoutSplitFacts } from './holdout';
 
 export const TASK_QUEUE = 'personalize-optimizer';
 
@@ -29,7 +30,7 @@ export type TrainingMode = 'FULL' | 'UPDATE';
 /** Durations accept Temporal's duration strings ('15s', '2 hours') or milliseconds. */
 export type Duration = string | number;
 
-export type Stage = 'export' | 'query' | 'import' | 'training' | 'deploy';
+export type Stage = 'export' | 'query' | 'import' | 'training' | 'evaluate' | 'deploy';
 
 export interface PollSettings {
   /**
@@ -48,6 +49,8 @@ export interface StageDeadlines {
   query: Duration;
   import: Duration;
   training: Duration;
+  /** The holdout's batch inference jobs (AWS); absent: DEFAULT_EVALUATE_DEADLINE. */
+  evaluate?: Duration;
   deploy: Duration;
 }
 
@@ -56,6 +59,8 @@ export interface GateSettings {
   metric: string;
   /** Largest accepted relative fall of the metric (0.02 = 2 %). */
   tolerance: number;
+  /** Decide on a same-data holdout of the run's newest interactions (common/holdout.ts); absent: on GetSolutionMetrics. */
+  holdout?: HoldoutSettings;
 }
 
 /**
@@ -167,6 +172,15 @@ export interface GateDecision {
   /** Relative change of the metric, candidate vs deployed (null on a first deployment). */
   change: number | null;
   reason: string;
+  /** What the decision rests on: the run's holdout, GetSolutionMetrics, or nothing (promoted or rejected unjudged). */
+  basis?: 'holdout' | 'solution-metrics' | 'none';
+  /** The check that decided: candidate vs deployed, candidate vs popularity, the holdout's size. */
+  check?: 'deployed' | 'popularity' | 'holdout-size' | 'first-deployment';
+  /** The popularity baseline's score of the metric on the same holdout. */
+  popularity?: number | null;
+  /** Evaluation users scored, and the batch inference cost of scoring them (AWS). */
+  users?: number;
+  estimatedCostUsd?: number;
 }
 
 /** Where a durable wait stands; carried across continue-as-new so its deadline and schedule continue. */
@@ -214,12 +228,21 @@ export interface RetrainProgress {
     importJobArn?: string;
     solutionVersionArn?: string;
     previousSolutionVersionArn?: string | null;
+    /** The file imported and trained on when the run held out its newest interactions. */
+    trainingUri?: string;
+    holdoutUri?: string;
+    /** Batch inference jobs scoring the candidate and the deployed version on the holdout (AWS). */
+    candidateEvaluationJobArn?: string;
+    deployedEvaluationJobArn?: string;
   };
   stats?: InteractionStats;
   malformed?: Record<string, number>;
   /** The import's mode and window (workflows/import-plan.ts), planned before the query. */
   importPlan?: ImportPlan;
   metrics?: { candidate?: Metrics; deployed?: Metrics };
+  /** The held-out interactions (QUERY) and the scores on them (EVALUATE). */
+  holdout?: HoldoutSplitFacts;
+  holdoutScores?: HoldoutScores;
   gate?: GateDecision;
   timings: PhaseTiming[];
   /** The wait in progress when the run continued as new. */
@@ -236,6 +259,8 @@ export interface RetrainResult {
   malformed?: Record<string, number>;
   jobs: RetrainProgress['jobs'];
   metrics?: RetrainProgress['metrics'];
+  holdout?: HoldoutSplitFacts;
+  holdoutScores?: HoldoutScores;
   gate?: GateDecision;
   campaignSolutionVersionArn?: string | null;
   /** A training this run started and stopped on its way out (deadline, cancel, failure). */

@@ -86,6 +86,7 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
     warehouse: new DuckDbWarehouse({ spec: interactionsSpec(p), dataDir: config.local.dataDir, statePath: path.join(stateDir, 'queries.json') }),
     recommender,
     batchInference: new LocalBatchInference({ recommender, stateDir }),
+    holdoutRanker: recommender,
     store,
     notifier: buildNotifier(p, { log: opts.notificationLog }),
     eventSink: new LocalEventSink(recommender),

@@ -18,6 +18,8 @@ import { RunEnded, type RetrainRun } from './retrain-run';
 import { chooseRerun, decideDeploy, evaluateGate, type VersionAge } from './plan';
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_FAILED } from './wait-for-job';
+import { HOLDOUT_PATCH } from './holdout';
+import { gateOnHoldout, holdOut } from './holdout-phases';
 
 export interface PhaseStep {
   phase: Phase;
@@ -100,6 +102,8 @@ async function queryInteractions(r: RetrainRun): Promise<void> {
     targetUri: names.interactionsUri,
   });
   progress.jobs.interactionsUri = names.interactionsUri;
+  const holdout = settings.gate.holdout;
+  if (holdout && patched(HOLDOUT_PATCH)) await holdOut(r, holdout);
 }
 
 async function decide(r: RetrainRun): Promise<void> {
@@ -119,7 +123,7 @@ async function importInteractions(r: RetrainRun): Promise<void> {
     await calls.startDatasetImport({
       pipeline: r.pipeline,
       jobName: r.names.importJobName,
-      dataLocation: r.names.interactionsUri,
+      dataLocation: r.progress.jobs.trainingUri ?? r.names.interactionsUri,
       importMode: r.progress.importPlan?.importMode ?? r.settings.importMode,
     })
   ).jobArn;
@@ -173,7 +177,13 @@ async function evaluate(r: RetrainRun): Promise<void> {
       ? await calls.getSolutionMetrics({ pipeline: r.pipeline, solutionVersionArn: deployedVersion })
       : null;
   progress.metrics = { candidate, deployed: deployed ?? undefined };
-  progress.gate = evaluateGate(candidate, deployed, r.settings.gate);
+  // GetSolutionMetrics come from each version's own data: with a holdout they are recorded, and the
+  // gate decides on both versions' scores on the same held-out interactions.
+  const holdout = r.settings.gate.holdout;
+  progress.gate =
+    holdout && patched(HOLDOUT_PATCH)
+      ? await gateOnHoldout(r, holdout, { candidate: candidateArn, deployed: deployedVersion }, { candidate, deployed })
+      : evaluateGate(candidate, deployed, r.settings.gate);
   if (!progress.gate.promote) throw new RunEnded('REJECTED', progress.gate.reason);
 }
 

@@ -20,6 +20,7 @@ import type {
 import type { ImportState } from '../common/import-state';
 import type { InteractionsColumn } from '../common/interactions';
 import { heartbeating, withLivenessHeartbeats } from './heartbeat';
+import { holdoutActivities } from './holdout/activities';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
 import { appendPromotion, readPromotions } from './promotions';
@@ -83,6 +84,8 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
   }
 
   return {
+    ...holdoutActivities({ settingsOf, portsOf }),
+
     async loadPipeline(pipeline: string): Promise<PipelineSettings> {
       return settingsOf(pipeline);
     },

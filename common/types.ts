@@ -4,6 +4,7 @@
  */
 
 import type { ImportPlan } from './import-state';
+import type { HoldoutScores, HoldoutSettings, HoldoutSplitFacts } from './holdout';
 
 export const TASK_QUEUE = 'personalize-optimizer';
 
@@ -31,7 +32,7 @@ export type TrainingMode = 'FULL' | 'UPDATE';
 /** Durations accept Temporal's duration strings ('15s', '2 hours') or milliseconds. */
 export type Duration = string | number;
 
-export type Stage = 'export' | 'query' | 'import' | 'training' | 'deploy';
+export type Stage = 'export' | 'query' | 'import' | 'training' | 'evaluate' | 'deploy';
 
 export interface PollSettings {
   /**
@@ -50,6 +51,8 @@ export interface StageDeadlines {
   query: Duration;
   import: Duration;
   training: Duration;
+  /** The holdout's batch inference jobs (AWS); absent: DEFAULT_EVALUATE_DEADLINE. */
+  evaluate?: Duration;
   deploy: Duration;
 }
 
@@ -58,6 +61,8 @@ export interface GateSettings {
   metric: string;
   /** Largest accepted relative fall of the metric (0.02 = 2 %). */
   tolerance: number;
+  /** Decide on a same-data holdout of the run's newest interactions (common/holdout.ts); absent: on GetSolutionMetrics. */
+  holdout?: HoldoutSettings;
   /** Whether a candidate the gate passed waits for an operator before DEPLOY (default never). */
   approval?: ApprovalMode;
   /** How long it waits for a decision (default 24h). */
@@ -217,6 +222,15 @@ export interface GateDecision {
   /** Relative change of the metric, candidate vs deployed (null on a first deployment). */
   change: number | null;
   reason: string;
+  /** What the decision rests on: the run's holdout, GetSolutionMetrics, or nothing (promoted or rejected unjudged). */
+  basis?: 'holdout' | 'solution-metrics' | 'none';
+  /** The check that decided: candidate vs deployed, candidate vs popularity, the holdout's size. */
+  check?: 'deployed' | 'popularity' | 'holdout-size' | 'first-deployment';
+  /** The popularity baseline's score of the metric on the same holdout. */
+  popularity?: number | null;
+  /** Evaluation users scored, and the batch inference cost of scoring them (AWS). */
+  users?: number;
+  estimatedCostUsd?: number;
 }
 
 /** Puts a pipeline's campaign back on an earlier promoted version (RollbackWorkflow). */
@@ -285,12 +299,21 @@ export interface RetrainProgress {
     importJobArn?: string;
     solutionVersionArn?: string;
     previousSolutionVersionArn?: string | null;
+    /** The file imported and trained on when the run held out its newest interactions. */
+    trainingUri?: string;
+    holdoutUri?: string;
+    /** Batch inference jobs scoring the candidate and the deployed version on the holdout (AWS). */
+    candidateEvaluationJobArn?: string;
+    deployedEvaluationJobArn?: string;
   };
   stats?: InteractionStats;
   malformed?: Record<string, number>;
   /** The import's mode and window (workflows/import-plan.ts), planned before the query. */
   importPlan?: ImportPlan;
   metrics?: { candidate?: Metrics; deployed?: Metrics };
+  /** The held-out interactions (QUERY) and the scores on them (EVALUATE). */
+  holdout?: HoldoutSplitFacts;
+  holdoutScores?: HoldoutScores;
   gate?: GateDecision;
   /** The operator's decision between the gate and DEPLOY (gate.approval). */
   approval?: ApprovalState;
@@ -311,6 +334,8 @@ export interface RetrainResult {
   malformed?: Record<string, number>;
   jobs: RetrainProgress['jobs'];
   metrics?: RetrainProgress['metrics'];
+  holdout?: HoldoutSplitFacts;
+  holdoutScores?: HoldoutScores;
   gate?: GateDecision;
   approval?: ApprovalState;
   autoTrained?: RetrainProgress['autoTrained'];

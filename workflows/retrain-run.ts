@@ -21,6 +21,9 @@ import { RetrainPhaseKey } from './defs';
 import { runNames, type RunNames } from './plan';
 import { DEFAULT_HISTORY_LIMIT, waitForJob, type WaitOutcome } from './wait-for-job';
 
+/** How long the holdout's batch inference jobs may take when the settings name no deadline. */
+export const DEFAULT_EVALUATE_DEADLINE = '12h';
+
 /** The phase order; a resumed run (continue-as-new) skips the phases already done. */
 export const PHASE_ORDER: Phase[] = [
   'STARTING',
@@ -132,7 +135,8 @@ export class RetrainRun {
     return waitForJob({
       name,
       check,
-      deadline: this.settings.deadlines[stage],
+      // Settings recorded before the evaluate stage existed have no deadline for it.
+      deadline: this.settings.deadlines[stage] ?? DEFAULT_EVALUATE_DEADLINE,
       poll: this.settings.poll,
       stage,
       progress: resumed,
@@ -159,6 +163,8 @@ export class RetrainRun {
       malformed: p.malformed,
       jobs: p.jobs,
       metrics: p.metrics,
+      ...(p.holdout && { holdout: p.holdout }),
+      ...(p.holdoutScores && { holdoutScores: p.holdoutScores }),
       gate: p.gate,
       ...(p.approval && { approval: { ...p.approval } }),
       ...(p.autoTrained && { autoTrained: p.autoTrained }),

@@ -19,6 +19,7 @@ export const DEFAULT_STAGE_INITIAL: Record<Stage, Duration> = {
   query: '2s',
   import: '1m',
   training: '2m',
+  evaluate: '1m',
   deploy: '30s',
 };
 

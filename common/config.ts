@@ -27,6 +27,7 @@ import {
   type SourceKind,
 } from './interactions';
 import { configIssueMessage } from './config-messages';
+import { MESSAGE_ID_NAMES } from './message-ids';
 import type { Outcome, PipelineSettings, PollSettings, StageDeadlines } from './types';
 import { TASK_QUEUE } from './types';
 import { toMs } from '../workflows/duration';
@@ -117,11 +118,11 @@ const SesSource = z.strictObject({
   /** `mail.tags` names holding the ids (SendEmail EmailTags). */
   tags: z
     .strictObject({
-      userId: z.string().min(1).default('userId'),
-      itemId: z.string().min(1).default('itemId'),
-      recommendationId: z.string().min(1).default('recommendationId'),
+      userId: z.string().min(1).default(MESSAGE_ID_NAMES.userId),
+      itemId: z.string().min(1).default(MESSAGE_ID_NAMES.itemId),
+      recommendationId: z.string().min(1).default(MESSAGE_ID_NAMES.recommendationId),
     })
-    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+    .default({ ...MESSAGE_ID_NAMES }),
 });
 
 const SmsSource = z.strictObject({
@@ -130,11 +131,11 @@ const SmsSource = z.strictObject({
   /** `context` keys holding the ids (SendTextMessage Context). */
   context: z
     .strictObject({
-      userId: z.string().min(1).default('userId'),
-      itemId: z.string().min(1).default('itemId'),
-      recommendationId: z.string().min(1).default('recommendationId'),
+      userId: z.string().min(1).default(MESSAGE_ID_NAMES.userId),
+      itemId: z.string().min(1).default(MESSAGE_ID_NAMES.itemId),
+      recommendationId: z.string().min(1).default(MESSAGE_ID_NAMES.recommendationId),
     })
-    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+    .default({ ...MESSAGE_ID_NAMES }),
 });
 
 const EventsSource = z.strictObject({

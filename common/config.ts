@@ -205,7 +205,7 @@ const Notifications = z.strictObject({
 });
 
 const Poll = z.strictObject({
-  initial: z.union([Duration, z.partialRecord(z.enum(['export', 'query', 'import', 'training', 'deploy']), Duration)]).optional(),
+  initial: z.union([Duration, z.partialRecord(z.enum(['export', 'query', 'import', 'training', 'deploy', 'recommend']), Duration)]).optional(),
   fraction: z.number().min(0).max(1).optional(),
   max: Duration.optional(),
 });
@@ -216,6 +216,17 @@ const Deadlines = z.strictObject({
   import: Duration.default('6h'),
   training: Duration.default('48h'),
   deploy: Duration.default('2h'),
+  recommend: Duration.default('6h'),
+});
+
+/** Recommendations out after a successful deploy, for the messaging tools. */
+const Recommendations = z.strictObject({
+  /** `window` (every user of the run's interactions) or the URI of a users file (JSON Lines of {"userId"}, a CSV with USER_ID, or one id per line). */
+  audience: z.string().min(1).default('window'),
+  numResults: z.number().int().min(1).max(500).default(25),
+  filterArn: arn('personalize', `filter/${PERSONALIZE_NAME}$`, 'filter/<name>').optional(),
+  /** Where the JSON Lines and CSV files go (ending in '/'); default the run's folder under workPrefix. */
+  outputPrefix: z.string().regex(/\/$/, { message: "must end in '/'" }).optional(),
 });
 
 const Realtime = z.strictObject({
@@ -269,7 +280,7 @@ const Pipeline = z
         tolerance: z.number().min(0).max(1).default(0.02),
       })
       .default({ metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02 }),
-    deadlines: Deadlines.default({ export: '2h', query: '1h', import: '6h', training: '48h', deploy: '2h' }),
+    deadlines: Deadlines.default({ export: '2h', query: '1h', import: '6h', training: '48h', deploy: '2h', recommend: '6h' }),
     poll: Poll.default({}),
     /** Where runs write their files: s3://bucket/prefix/ (aws) or a directory (local). */
     workPrefix: z.string().min(1),
@@ -288,6 +299,8 @@ const Pipeline = z
     staleness: Staleness.default({ enabled: true, maxAgeDays: 3, hour: 9, minute: 0 }),
     /** The real-time path (HTTP gateway → Personalize Events). */
     realtime: Realtime.optional(),
+    /** Recommendations out after a successful deploy (optional). */
+    recommendations: Recommendations.optional(),
   })
   .superRefine((p, ctx) => {
     if (!p.source === !p.sources) {
@@ -557,5 +570,6 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
     workPrefix: p.workPrefix.endsWith('/') ? p.workPrefix : `${p.workPrefix}/`,
     notifyOn: p.notifications.on as Outcome[],
     phaseSearchAttribute: defaults.phaseSearchAttribute,
+    ...(p.recommendations && { recommendations: p.recommendations }),
   };
 }

@@ -18,6 +18,8 @@ export type Phase =
   | 'TRAIN'
   | 'EVALUATE'
   | 'DEPLOY'
+  /** Recommendations out: a batch inference job for the pipeline's audience (optional). */
+  | 'RECOMMEND'
   | 'RECORD'
   | 'DONE';
 
@@ -29,7 +31,7 @@ export type TrainingMode = 'FULL' | 'UPDATE';
 /** Durations accept Temporal's duration strings ('15s', '2 hours') or milliseconds. */
 export type Duration = string | number;
 
-export type Stage = 'export' | 'query' | 'import' | 'training' | 'deploy';
+export type Stage = 'export' | 'query' | 'import' | 'training' | 'deploy' | 'recommend';
 
 export interface PollSettings {
   /**
@@ -49,6 +51,18 @@ export interface StageDeadlines {
   import: Duration;
   training: Duration;
   deploy: Duration;
+  /** Batch inference of the recommendations out (runs recorded before it have none: 6 hours). */
+  recommend?: Duration;
+}
+
+/** Recommendations out after a deploy (config `recommendations:`). */
+export interface RecommendationSettings {
+  /** `window`: every user of the run's interactions; otherwise the URI of a users file. */
+  audience: string;
+  numResults: number;
+  filterArn?: string;
+  /** Where the JSON Lines and CSV files go (default: the run's folder under workPrefix). */
+  outputPrefix?: string;
 }
 
 export interface GateSettings {
@@ -90,6 +104,8 @@ export interface PipelineSettings {
   notifyOn: Outcome[];
   /** Publish the phase as the RetrainPhase/RetrainPipeline search attributes (register them on the namespace first). */
   phaseSearchAttribute: boolean;
+  /** Recommendations out after a deploy; absent: none. */
+  recommendations?: RecommendationSettings;
   /** Continue as new once a run's history has this many events (default 8,000; Temporal's own suggestion also counts). */
   historyLimit?: number;
 }
@@ -221,6 +237,7 @@ export interface RetrainProgress {
   importPlan?: ImportPlan;
   metrics?: { candidate?: Metrics; deployed?: Metrics };
   gate?: GateDecision;
+  recommendations?: RecommendationsOutcome;
   timings: PhaseTiming[];
   /** The wait in progress when the run continued as new. */
   wait?: WaitProgress;
@@ -238,10 +255,33 @@ export interface RetrainResult {
   metrics?: RetrainProgress['metrics'];
   gate?: GateDecision;
   campaignSolutionVersionArn?: string | null;
+  /** The recommendations written for the messaging tools (or why there are none). */
+  recommendations?: RecommendationsOutcome;
   /** A training this run started and stopped on its way out (deadline, cancel, failure). */
   stoppedSolutionVersionArn?: string;
   notes?: string[];
   timings: PhaseTiming[];
   /** From the chain's first start to the end, across continue-as-new. */
   durationMs: number;
+}
+
+/** Where a run's recommendations out stand: the job, the files for the messaging tools, counts. */
+export interface RecommendationsOutcome {
+  solutionVersionArn?: string;
+  inputUri?: string;
+  /** Users asked for (distinct). */
+  audience?: number;
+  jobArn?: string;
+  /** The batch job's own output (Personalize format). */
+  batchOutputUri?: string;
+  jsonlUri?: string;
+  csvUri?: string;
+  /** Users with recommendations in the files. */
+  users?: number;
+  /** Users the job answered with an error (not in the files). */
+  errors?: number;
+  /** Output lines that could not be read. */
+  unreadable?: number;
+  /** Why there are no recommendations files (the deploy stands). */
+  failed?: string;
 }

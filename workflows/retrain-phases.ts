@@ -18,6 +18,7 @@ import { RunEnded, type RetrainRun } from './retrain-run';
 import { chooseRerun, decideDeploy, evaluateGate, type VersionAge } from './plan';
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_FAILED } from './wait-for-job';
+import { recommend } from './recommend-phase';
 
 export interface PhaseStep {
   phase: Phase;
@@ -241,4 +242,5 @@ export const PHASES: PhaseStep[] = [
   { phase: 'TRAIN', run: train },
   { phase: 'EVALUATE', run: evaluate },
   { phase: 'DEPLOY', run: deploy },
+  { phase: 'RECOMMEND', run: recommend },
 ];

@@ -21,6 +21,9 @@ import { RetrainPhaseKey } from './defs';
 import { runNames, type RunNames } from './plan';
 import { DEFAULT_HISTORY_LIMIT, waitForJob, type WaitOutcome } from './wait-for-job';
 
+/** The deadline of a stage a run's recorded settings do not name (settings recorded before it existed). */
+const DEFAULT_RECOMMEND_DEADLINE = '6h';
+
 /** The phase order; a resumed run (continue-as-new) skips the phases already done. */
 export const PHASE_ORDER: Phase[] = [
   'STARTING',
@@ -31,6 +34,7 @@ export const PHASE_ORDER: Phase[] = [
   'TRAIN',
   'EVALUATE',
   'DEPLOY',
+  'RECOMMEND',
   'RECORD',
   'DONE',
 ];
@@ -131,7 +135,7 @@ export class RetrainRun {
     return waitForJob({
       name,
       check,
-      deadline: this.settings.deadlines[stage],
+      deadline: this.settings.deadlines[stage] ?? DEFAULT_RECOMMEND_DEADLINE,
       poll: this.settings.poll,
       stage,
       progress: resumed,
@@ -159,6 +163,7 @@ export class RetrainRun {
       jobs: p.jobs,
       metrics: p.metrics,
       gate: p.gate,
+      ...(p.recommendations && { recommendations: p.recommendations }),
       campaignSolutionVersionArn: this.campaign?.solutionVersionArn ?? p.jobs.previousSolutionVersionArn ?? null,
       ...(p.training === 'stopped' &&
         p.jobs.solutionVersionArn && { stoppedSolutionVersionArn: p.jobs.solutionVersionArn }),

@@ -20,6 +20,7 @@ export const DEFAULT_STAGE_INITIAL: Record<Stage, Duration> = {
   import: '1m',
   training: '2m',
   deploy: '30s',
+  recommend: '30s',
 };
 
 /** Noticed within ~20 % of a job's age, never more than an hour late. */

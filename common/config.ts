@@ -475,6 +475,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     if (p.backend === 'local') {
       p.workPrefix = toFileUri(base, p.workPrefix);
       for (const s of pipelineSources(p)) s.eventsPrefix = toFileUri(base, s.eventsPrefix);
+      const rec = p.recommendations;
+      if (rec && rec.audience !== 'window' && !/^[a-z0-9]+:\/\//.test(rec.audience)) rec.audience = `file://${path.resolve(base, rec.audience)}`;
+      if (rec?.outputPrefix) rec.outputPrefix = toFileUri(base, rec.outputPrefix);
     }
   }
   return config;

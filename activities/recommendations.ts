@@ -134,14 +134,14 @@ export function recommendationActivities(deps: {
       }
     },
 
-    async startRecommendations(req: { pipeline: string; jobName: string; solutionVersionArn: string; inputUri: string; outputPrefix: string }): Promise<{ jobArn: string }> {
+    async startRecommendations(req: { pipeline: string; jobName: string; solutionVersionArn: string; inputUri: string; outputPrefix: string; numResults?: number }): Promise<{ jobArn: string }> {
       const rec = settingsOf(req.pipeline).recommendations;
       return batchOf(req.pipeline, portsOf(req.pipeline)).startBatchInference({
         jobName: req.jobName,
         solutionVersionArn: req.solutionVersionArn,
         inputUri: req.inputUri,
         outputPrefix: req.outputPrefix,
-        numResults: rec?.numResults ?? 25,
+        numResults: req.numResults ?? rec?.numResults ?? 25,
         ...(rec?.filterArn && { filterArn: rec.filterArn }),
       });
     },

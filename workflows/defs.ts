@@ -31,3 +31,10 @@ export function retrainWorkflowId(pipeline: string): string {
 export function retrainScheduleId(pipeline: string): string {
   return `retrain-${pipeline}-daily`;
 }
+
+export const RECOMMEND_WORKFLOW_TYPE = 'RecommendWorkflow';
+
+/** An ad hoc recommendations request's workflow id. */
+export function recommendWorkflowId(key: string): string {
+  return `recommend-${key}`;
+}

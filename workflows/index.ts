@@ -3,3 +3,4 @@ export { RetrainWorkflow } from './retrain';
 export { IngestWorkflow } from './ingest';
 export { StalenessWorkflow } from './staleness';
 export { ScheduledRetrainWorkflow } from './scheduled';
+export { RecommendWorkflow } from './recommend';

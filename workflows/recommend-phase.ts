@@ -19,6 +19,8 @@ export interface RecommendationsRequest {
   names: RecommendationNames;
   solutionVersionArn: string;
   audience: Audience | { kind: 'last-run' };
+  /** Overrides the pipeline's `recommendations.numResults` (ad hoc requests). */
+  numResults?: number;
   /** Mutated as the steps finish: the run's progress carries it across continue-as-new. */
   state: RecommendationsOutcome;
   wait(check: () => Promise<JobState>): Promise<unknown>;
@@ -39,6 +41,7 @@ export async function recommendationsOut(req: RecommendationsRequest): Promise<v
       solutionVersionArn: req.solutionVersionArn,
       inputUri: names.inputUri,
       outputPrefix: names.batchOutputPrefix,
+      ...(req.numResults !== undefined && { numResults: req.numResults }),
     })
   ).jobArn;
   const jobArn = state.jobArn;

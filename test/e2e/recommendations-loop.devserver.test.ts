@@ -17,7 +17,7 @@ import { fileUriToPath } from '../../activities/local/files';
 import { interactionsSpec, loadConfig } from '../../common/config';
 import { buildRegistry } from '../../worker/backends';
 import { createRetrainWorker } from '../../worker/create-worker';
-import { RetrainWorkflow } from '../../workflows';
+import { RecommendWorkflow, RetrainWorkflow } from '../../workflows';
 import { formatSummary } from '../../client/summary';
 
 let env: TestWorkflowEnvironment;
@@ -116,5 +116,27 @@ pipelines:
   // The item each engagement names was among the user's recommendations of day 1.
   const byRec = new Map(rows.map((r) => [r.recommendationId, r]));
   for (const r of fromEmail) expect(byRec.get(r.RECOMMENDATION_ID!)?.itemIds).toContain(r.ITEM_ID);
+
+  // Ad hoc (the recommend command): a users file, from the model the campaign serves now.
+  const usersFile = path.join(dir, 'vip.txt');
+  fs.writeFileSync(usersFile, `${rows[0]!.userId}\n${rows[1]!.userId}\nnew-user-1\n`);
+  const adhoc = async (workflowId: string) => {
+    const worker = await createRetrainWorker({ config, connection: env.nativeConnection, registry });
+    return worker.runUntil(
+      env.client.workflow.execute(RecommendWorkflow, { taskQueue: config.temporal.taskQueue, workflowId, args: [{ pipeline: 'shop', key: 'shop-adhoc-20261124T120000Z', users: `file://${usersFile}`, numResults: 3 }] })
+    );
+  };
+  const asked = await adhoc('e2e-recs-adhoc-1');
+  expect(asked).toMatchObject({ key: 'shop-adhoc-20261124T120000Z', solutionVersionArn: second.jobs.solutionVersionArn, audience: 3, users: 3, errors: 0 });
+  expect(asked.jsonlUri).toBe(`file://${dir}/data/work/recommend/shop-adhoc-20261124T120000Z/recommendations/recommendations.jsonl`);
+  const vip = fs.readFileSync(fileUriToPath(asked.jsonlUri!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RecommendationRow);
+  expect(vip.map((r) => [r.userId, r.itemIds.length])).toEqual([[rows[0]!.userId, 3], [rows[1]!.userId, 3], ['new-user-1', 3]]);
+  // The same request again adopts its batch job and writes the same file.
+  const jobs = () => fs.readdirSync(path.join(dir, 'data', 'state', 'shop', 'batch-inference')).length;
+  const before = jobs();
+  const again = await adhoc('e2e-recs-adhoc-2');
+  expect(again.jobArn).toBe(asked.jobArn);
+  expect(jobs()).toBe(before);
+  expect(fs.readFileSync(fileUriToPath(again.jsonlUri!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RecommendationRow)).toEqual(vip);
   await registry.close();
 }, 240_000);

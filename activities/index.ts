@@ -29,6 +29,7 @@ import { readRunRecords } from './run-records';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
+import { recommendationActivities } from './recommendations';
 
 export interface PipelineRegistry {
   /** Pipeline ids known to this worker. */
@@ -83,9 +84,25 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
     return pipelines.ports(pipeline)!;
   }
 
+  /** What a run recorded, and the last trained run: where the ad hoc `window` audience is found. */
+  const readText = async (pipeline: string, uri: (s: PipelineSettings) => string) => portsOf(pipeline).store.getText(uri(settingsOf(pipeline)));
+  const recommendations = recommendationActivities({
+    settingsOf,
+    portsOf,
+    readRecord: async (pipeline, runKey) => {
+      const text = await readText(pipeline, (s) => runRecordUri(s, runKey));
+      return text ? { interactionsUri: (JSON.parse(text) as Partial<RetrainResult>).jobs?.interactionsUri } : null;
+    },
+    readLastRunKey: async (pipeline) => {
+      const text = await readText(pipeline, lastRunUri);
+      return text ? (JSON.parse(text) as LastRunRecord).runKey : null;
+    },
+  });
+
   return {
     ...holdoutActivities({ settingsOf, portsOf }),
 
+    ...recommendations,
     async loadPipeline(pipeline: string): Promise<PipelineSettings> {
       return settingsOf(pipeline);
     },
@@ -286,7 +303,9 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
     async notifyRun(req: { result: RetrainResult; workflowId: string }): Promise<void> {
       const s = settingsOf(req.result.pipeline);
       const { notifier } = portsOf(req.result.pipeline);
-      if (!notifier || !s.notifyOn.includes(req.result.outcome)) return;
+      // Recommendations that failed after a deploy are notified like a failed run: the messaging tools got nothing.
+      const recsFailed = req.result.recommendations?.failed !== undefined && s.notifyOn.includes('FAILED');
+      if (!notifier || !(s.notifyOn.includes(req.result.outcome) || recsFailed)) return;
       const r = req.result;
       const sending = notifier.notify({
         pipeline: r.pipeline,
@@ -299,6 +318,7 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
           solutionVersionArn: r.jobs.solutionVersionArn,
           gate: r.gate?.reason,
           durationMs: r.durationMs,
+          ...(r.recommendations && { recommendations: r.recommendations }),
         },
       });
       await sending.catch((err: unknown) => {

@@ -27,6 +27,7 @@ import {
   type SourceKind,
 } from './interactions';
 import { configIssueMessage } from './config-messages';
+import { MESSAGE_ID_NAMES } from './message-ids';
 import type { Outcome, PipelineSettings, PollSettings, StageDeadlines } from './types';
 import { DEFAULT_HOLDOUT, type HoldoutSettings } from './holdout';
 import { TASK_QUEUE } from './types';
@@ -118,11 +119,11 @@ const SesSource = z.strictObject({
   /** `mail.tags` names holding the ids (SendEmail EmailTags). */
   tags: z
     .strictObject({
-      userId: z.string().min(1).default('userId'),
-      itemId: z.string().min(1).default('itemId'),
-      recommendationId: z.string().min(1).default('recommendationId'),
+      userId: z.string().min(1).default(MESSAGE_ID_NAMES.userId),
+      itemId: z.string().min(1).default(MESSAGE_ID_NAMES.itemId),
+      recommendationId: z.string().min(1).default(MESSAGE_ID_NAMES.recommendationId),
     })
-    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+    .default({ ...MESSAGE_ID_NAMES }),
 });
 
 const SmsSource = z.strictObject({
@@ -131,11 +132,11 @@ const SmsSource = z.strictObject({
   /** `context` keys holding the ids (SendTextMessage Context). */
   context: z
     .strictObject({
-      userId: z.string().min(1).default('userId'),
-      itemId: z.string().min(1).default('itemId'),
-      recommendationId: z.string().min(1).default('recommendationId'),
+      userId: z.string().min(1).default(MESSAGE_ID_NAMES.userId),
+      itemId: z.string().min(1).default(MESSAGE_ID_NAMES.itemId),
+      recommendationId: z.string().min(1).default(MESSAGE_ID_NAMES.recommendationId),
     })
-    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+    .default({ ...MESSAGE_ID_NAMES }),
 });
 
 const EventsSource = z.strictObject({
@@ -205,7 +206,7 @@ const Notifications = z.strictObject({
 });
 
 const Poll = z.strictObject({
-  initial: z.union([Duration, z.partialRecord(z.enum(['export', 'query', 'import', 'training', 'evaluate', 'deploy']), Duration)]).optional(),
+  initial: z.union([Duration, z.partialRecord(z.enum(['export', 'query', 'import', 'training', 'evaluate', 'deploy', 'recommend']), Duration)]).optional(),
   fraction: z.number().min(0).max(1).optional(),
   max: Duration.optional(),
 });
@@ -217,6 +218,17 @@ const Deadlines = z.strictObject({
   training: Duration.default('48h'),
   evaluate: Duration.default('12h'),
   deploy: Duration.default('2h'),
+  recommend: Duration.default('6h'),
+});
+
+/** Recommendations out after a successful deploy, for the messaging tools. */
+const Recommendations = z.strictObject({
+  /** `window` (every user of the run's interactions) or the URI of a users file (JSON Lines of {"userId"}, a CSV with USER_ID, or one id per line). */
+  audience: z.string().min(1).default('window'),
+  numResults: z.number().int().min(1).max(500).default(25),
+  filterArn: arn('personalize', `filter/${PERSONALIZE_NAME}$`, 'filter/<name>').optional(),
+  /** Where the JSON Lines and CSV files go (ending in '/'); default the run's folder under workPrefix. */
+  outputPrefix: z.string().regex(/\/$/, { message: "must end in '/'" }).optional(),
 });
 
 /** `days` (the end of the run's window) or `fraction` (of the file's time span), not both. */
@@ -297,7 +309,7 @@ const Pipeline = z
         approvalDefault: 'deny',
         holdout: { enabled: true, ...DEFAULT_HOLDOUT },
       }),
-    deadlines: Deadlines.default({ export: '2h', query: '1h', import: '6h', training: '48h', evaluate: '12h', deploy: '2h' }),
+    deadlines: Deadlines.default({ export: '2h', query: '1h', import: '6h', training: '48h', evaluate: '12h', deploy: '2h', recommend: '6h' }),
     poll: Poll.default({}),
     /** Where runs write their files: s3://bucket/prefix/ (aws) or a directory (local). */
     workPrefix: z.string().min(1),
@@ -316,6 +328,8 @@ const Pipeline = z
     staleness: Staleness.default({ enabled: true, maxAgeDays: 3, hour: 9, minute: 0 }),
     /** The real-time path (HTTP gateway → Personalize Events). */
     realtime: Realtime.optional(),
+    /** Recommendations out after a successful deploy (optional). */
+    recommendations: Recommendations.optional(),
   })
   .superRefine((p, ctx) => {
     if (!p.source === !p.sources) {
@@ -490,6 +504,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     if (p.backend === 'local') {
       p.workPrefix = toFileUri(base, p.workPrefix);
       for (const s of pipelineSources(p)) s.eventsPrefix = toFileUri(base, s.eventsPrefix);
+      const rec = p.recommendations;
+      if (rec && rec.audience !== 'window' && !/^[a-z0-9]+:\/\//.test(rec.audience)) rec.audience = `file://${path.resolve(base, rec.audience)}`;
+      if (rec?.outputPrefix) rec.outputPrefix = toFileUri(base, rec.outputPrefix);
     }
   }
   return config;
@@ -590,5 +607,6 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
     notifyOn: p.notifications.on as Outcome[],
     phaseSearchAttribute: defaults.phaseSearchAttribute,
     ...(p.personalize?.autoTraining === 'gate' && { autoTraining: 'gate' as const }),
+    ...(p.recommendations && { recommendations: p.recommendations }),
   };
 }

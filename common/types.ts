@@ -21,6 +21,8 @@ export type Phase =
   /** The gate passed; the run waits for an operator's decision before DEPLOY (gate.approval). */
   | 'AWAITING_APPROVAL'
   | 'DEPLOY'
+  /** Recommendations out: a batch inference job for the pipeline's audience (optional). */
+  | 'RECOMMEND'
   | 'RECORD'
   | 'DONE';
 
@@ -32,7 +34,7 @@ export type TrainingMode = 'FULL' | 'UPDATE';
 /** Durations accept Temporal's duration strings ('15s', '2 hours') or milliseconds. */
 export type Duration = string | number;
 
-export type Stage = 'export' | 'query' | 'import' | 'training' | 'evaluate' | 'deploy';
+export type Stage = 'export' | 'query' | 'import' | 'training' | 'evaluate' | 'deploy' | 'recommend';
 
 export interface PollSettings {
   /**
@@ -54,6 +56,18 @@ export interface StageDeadlines {
   /** The holdout's batch inference jobs (AWS); absent: DEFAULT_EVALUATE_DEADLINE. */
   evaluate?: Duration;
   deploy: Duration;
+  /** Batch inference of the recommendations out (runs recorded before it have none: 6 hours). */
+  recommend?: Duration;
+}
+
+/** Recommendations out after a deploy (config `recommendations:`). */
+export interface RecommendationSettings {
+  /** `window`: every user of the run's interactions; otherwise the URI of a users file. */
+  audience: string;
+  numResults: number;
+  filterArn?: string;
+  /** Where the JSON Lines and CSV files go (default: the run's folder under workPrefix). */
+  outputPrefix?: string;
 }
 
 export interface GateSettings {
@@ -145,6 +159,8 @@ export interface PipelineSettings {
   phaseSearchAttribute: boolean;
   /** `gate`: the service trains (performAutoTraining); a run gates its newest AUTOMATIC version instead of training. */
   autoTraining?: 'off' | 'gate';
+  /** Recommendations out after a deploy; absent: none. */
+  recommendations?: RecommendationSettings;
   /** Continue as new once a run's history has this many events (default 8,000; Temporal's own suggestion also counts). */
   historyLimit?: number;
 }
@@ -319,6 +335,7 @@ export interface RetrainProgress {
   approval?: ApprovalState;
   /** The candidate is a version the service trained on its own (personalize.autoTraining: gate). */
   autoTrained?: { createdAt?: string };
+  recommendations?: RecommendationsOutcome;
   timings: PhaseTiming[];
   /** The wait in progress when the run continued as new. */
   wait?: WaitProgress;
@@ -340,10 +357,33 @@ export interface RetrainResult {
   approval?: ApprovalState;
   autoTrained?: RetrainProgress['autoTrained'];
   campaignSolutionVersionArn?: string | null;
+  /** The recommendations written for the messaging tools (or why there are none). */
+  recommendations?: RecommendationsOutcome;
   /** A training this run started and stopped on its way out (deadline, cancel, failure). */
   stoppedSolutionVersionArn?: string;
   notes?: string[];
   timings: PhaseTiming[];
   /** From the chain's first start to the end, across continue-as-new. */
   durationMs: number;
+}
+
+/** Where a run's recommendations out stand: the job, the files for the messaging tools, counts. */
+export interface RecommendationsOutcome {
+  solutionVersionArn?: string;
+  inputUri?: string;
+  /** Users asked for (distinct). */
+  audience?: number;
+  jobArn?: string;
+  /** The batch job's own output (Personalize format). */
+  batchOutputUri?: string;
+  jsonlUri?: string;
+  csvUri?: string;
+  /** Users with recommendations in the files. */
+  users?: number;
+  /** Users the job answered with an error (not in the files). */
+  errors?: number;
+  /** Output lines that could not be read. */
+  unreadable?: number;
+  /** Why there are no recommendations files (the deploy stands). */
+  failed?: string;
 }

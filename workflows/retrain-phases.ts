@@ -23,6 +23,7 @@ import { adoptAutoTrainedVersion } from './auto-trained';
 import { PROMOTION_HISTORY_PATCH } from './rollback-plan';
 import { HOLDOUT_PATCH } from './holdout';
 import { gateOnHoldout, holdOut } from './holdout-phases';
+import { recommend } from './recommend-phase';
 
 export interface PhaseStep {
   phase: Phase;
@@ -269,4 +270,5 @@ export const PHASES: PhaseStep[] = [
   { phase: 'EVALUATE', run: evaluate },
   { phase: 'AWAITING_APPROVAL', run: awaitApproval },
   { phase: 'DEPLOY', run: deploy },
+  { phase: 'RECOMMEND', run: recommend },
 ];

@@ -21,6 +21,7 @@ export const DEFAULT_STAGE_INITIAL: Record<Stage, Duration> = {
   training: '2m',
   evaluate: '1m',
   deploy: '30s',
+  recommend: '30s',
 };
 
 /** Noticed within ~20 % of a job's age, never more than an hour late. */

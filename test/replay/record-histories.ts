@@ -1,7 +1,8 @@
 /**
  * Records RetrainWorkflow histories of the main paths on the real time-skipping server and writes
  * them to test/histories/. Run after a deliberate change to the workflow's command sequence:
- *   npx tsx test/replay/record-histories.ts
+ *   npx tsx test/replay/record-histories.ts            (all of them)
+ *   npx tsx test/replay/record-histories.ts <name>…    (only those: a new path, the others left as they are)
  * The replay test then proves every committed history still replays on the current code. A run
  * that continues as new is recorded run by run (its first and its last run); a scheduled run is
  * recorded while the pipeline's lock is held by another run.
@@ -45,6 +46,14 @@ const RECORDINGS: Record<string, Recording> = {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 20 * HOUR } },
     settings: { notifyOn: ['FAILED', 'CANCELLED'] },
     cancelInTraining: true,
+  },
+  recommendations: {
+    scenario: { stats: HEALTHY_STATS, recommendOutcome: { status: 'ACTIVE', ms: 2 * HOUR, users: 88, errors: 2 } },
+    settings: { recommendations: { audience: 'window', numResults: 10 } },
+  },
+  'recommendations-failed': {
+    scenario: { stats: HEALTHY_STATS, recommendOutcome: { status: 'CREATE FAILED', reason: 'Filter is not ACTIVE', ms: HOUR } },
+    settings: { recommendations: { audience: 's3://bucket/audiences/vip.json', numResults: 10, filterArn: 'arn:aws:personalize:us-east-1:123456789012:filter/x' } },
   },
 };
 
@@ -144,8 +153,9 @@ async function main(): Promise<void> {
   const outDir = path.resolve(__dirname, '..', 'histories');
   fs.mkdirSync(outDir, { recursive: true });
   try {
-    for (const [name, rec] of Object.entries(RECORDINGS)) await recordRetrain(env, outDir, name, rec);
-    await recordScheduledWaits(env, outDir);
+    const only = process.argv.slice(2);
+    for (const [name, rec] of Object.entries(RECORDINGS)) if (!only.length || only.includes(name)) await recordRetrain(env, outDir, name, rec);
+    if (!only.length || only.includes('scheduled')) await recordScheduledWaits(env, outDir);
   } finally {
     await env.teardown();
   }

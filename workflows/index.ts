@@ -1,5 +1,6 @@
 /** The workflow bundle's entry: every workflow type the worker registers. */
 export { RetrainWorkflow } from './retrain';
-export { IngestWorkflow } from './ingest';
 export { StalenessWorkflow } from './staleness';
 export { ScheduledRetrainWorkflow } from './scheduled';
+export { RealtimeDeliveryWorkflow } from './realtime-delivery';
+export { RealtimeSweepWorkflow } from './realtime-sweep';

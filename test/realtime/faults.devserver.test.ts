@@ -48,9 +48,9 @@ function expectExactlyOnce(counts: Map<string, number>, acked: Set<string>): voi
 test('events accepted while no worker runs are delivered once each when it starts', async () => {
   const s = await stack('outage');
   await s.startGateway();
-  const requests = [...trackRequests(1500, { perRequest: 1, prefix: 'o1-' }), ...trackRequests(1500, { perRequest: 50, prefix: 'o50-' })];
+  const requests = [...trackRequests(1000, { perRequest: 1, prefix: 'o1-' }), ...trackRequests(1000, { perRequest: 50, prefix: 'o50-' })];
   const sent = await sendAll(s.url, requests, { concurrency: 8, deadlineMs: 30_000 });
-  expect(sent.acked.size).toBe(3000);
+  expect(sent.acked.size).toBe(2000);
   expect(sinkCounts(s.sinkFile).size).toBe(0);
   await s.startWorker();
   expectExactlyOnce(await waitForSink(s.sinkFile, sent.acked, 30_000), sent.acked);
@@ -63,7 +63,7 @@ test('the worker and then the gateway SIGKILLed mid-stream: nothing acknowledged
   await s.startWorker();
   // The gateway may die between a durable append and its signal: the sweep hands such segments over.
   await s.applySweep();
-  const total = 6000;
+  const total = 4000;
   const requests = trackRequests(total, { perRequest: 10, prefix: 'k-' });
   let workerKilled: Promise<void> | undefined;
   let gatewayKilled: Promise<void> | undefined;

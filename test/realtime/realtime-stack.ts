@@ -197,7 +197,9 @@ export function trackRequests(n: number, opts: { perRequest: number; prefix: str
   for (let i = 0; i < n; i += opts.perRequest) {
     const events = [];
     for (let j = i; j < Math.min(n, i + opts.perRequest); j++) {
-      events.push({ type: 'track', messageId: `${opts.prefix}${j}`, event: 'Product Viewed', anonymousId: `anon-${j % 50}`, userId: `u${j % 50}`, timestamp: '2026-11-23T10:00:00Z', properties: { product_id: `sku-${j % 300}` }, ...opts.extra?.(j) });
+      // Browsing sessions of 20 events, 8 of them interleaved at a time, as a site produces them.
+      const session = Math.floor(j / 160) * 8 + (j % 8);
+      events.push({ type: 'track', messageId: `${opts.prefix}${j}`, event: 'Product Viewed', anonymousId: `anon-${session}`, userId: `u${session % 5000}`, timestamp: '2026-11-23T10:00:00Z', properties: { product_id: `sku-${j % 300}` }, ...opts.extra?.(j) });
     }
     const keys = events.map((e) => e.messageId);
     out.push(opts.perRequest === 1 ? { path: '/v1/track', body: JSON.stringify(events[0]), keys } : { path: '/v1/batch', body: JSON.stringify({ batch: events }), keys });

@@ -23,12 +23,12 @@ import { heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { holdoutActivities } from './holdout/activities';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
+import { Context } from '@temporalio/activity';
 import { appendPromotion, readPromotions } from './promotions';
 import { pickAutoTrainedVersion, type AutoTrainedPick } from './auto-trained';
 import { readRunRecords } from './run-records';
-import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
-import type { PersonalizeRecord } from './realtime/mapping';
-import type { PipelinePorts } from './ports';
+import { deliverSegments, findUndelivered, type SegmentsReport } from './realtime/segments';
+import type { PipelinePorts, SegmentRef } from './ports';
 import { recommendationActivities } from './recommendations';
 
 export interface PipelineRegistry {
@@ -83,6 +83,15 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
     settingsOf(pipeline);
     return pipelines.ports(pipeline)!;
   }
+  function realtimePortsOf(pipeline: string) {
+    const { eventSink: sink, eventLog: log, ledger, realtimeDestination: destination } = portsOf(pipeline);
+    if (!sink || !log || !ledger || !destination) {
+      throw ApplicationFailure.nonRetryable(`pipeline "${pipeline}" has no realtime section in the worker's config`, 'ConfigError');
+    }
+    return { sink, log, ledger, destination };
+  }
+  // PutUsers/PutItems pacing per dataset, across deliveries of this worker.
+  const pacing = new Map<string, number>();
 
   /** What a run recorded, and the last trained run: where the ad hoc `window` audience is found. */
   const readText = async (pipeline: string, uri: (s: PipelineSettings) => string) => portsOf(pipeline).store.getText(uri(settingsOf(pipeline)));
@@ -280,13 +289,18 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
       return { uri };
     },
 
-    /** Real-time path: sends accepted records (≤10 per call); refused ones go to the dead-letter store. */
-    async deliverRealtime(req: { pipeline: string; records: PersonalizeRecord[] }): Promise<DeliveryReport> {
-      const { eventSink, deadLetters } = portsOf(req.pipeline);
-      if (!eventSink || !deadLetters) {
-        throw ApplicationFailure.nonRetryable(`pipeline "${req.pipeline}" has no real-time sink configured`, 'ConfigError');
-      }
-      return deliverAsActivity(req.records, { sink: eventSink, deadLetters });
+    /**
+     * Real-time path: delivers event-log segments (read by reference) through the pipeline's sink,
+     * ≤10 records per call; the ledger makes a retried or repeated delivery send nothing twice.
+     */
+    async deliverSegments(req: { pipeline: string; segments: SegmentRef[] }): Promise<SegmentsReport> {
+      const ports = realtimePortsOf(req.pipeline);
+      const ctx = Context.current();
+      return deliverSegments(req.segments, { ...ports, lastCall: pacing, sleep: (ms) => ctx.sleep(ms), onProgress: (p) => ctx.heartbeat(p) });
+    },
+    /** Segments of a shard no delivery has finished (their reference was lost, or dropped while the workflow was full). */
+    async findUndelivered(req: { pipeline: string; shard: number; limit: number; olderThanMs?: number }): Promise<{ segments: SegmentRef[]; more: boolean }> {
+      return findUndelivered(req, realtimePortsOf(req.pipeline));
     },
 
     /** A run waits for an operator's decision: tells whoever the notifier reaches what awaits and how to decide. */

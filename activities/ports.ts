@@ -7,7 +7,7 @@
  */
 import type { CampaignState, ImportMode, InteractionStats, Metrics, TrainingMode } from '../common/types';
 import type { JobObservation } from '../common/job-status';
-import type { DeadLetterStore, EventSink } from './realtime/delivery';
+import type { DestinationConfig, EventRecord, ItemRecord, PersonalizeRecord, UserRecord } from './realtime/mapping';
 
 export interface EndpointExporter {
   /** Export all endpoints under `prefix` (a job already writing to that prefix is adopted). */
@@ -180,6 +180,94 @@ export interface PipelinePorts {
   /** The real-time path: where accepted events go, and where records refused for good are kept. */
   eventSink?: EventSink;
   deadLetters?: DeadLetterStore;
+  /** The real-time event log the gateway appends to, and what delivery has sent of each segment. */
+  eventLog?: EventLog;
+  ledger?: DeliveryLedger;
+  /** How accepted messages become Personalize records (the pipeline's `realtime` mapping). */
+  realtimeDestination?: DestinationConfig;
+}
+
+/** Where records go: Personalize Events, or the local recommender's event log. */
+export interface EventSink {
+  putEvents(req: { trackingId: string; sessionId: string; userId?: string; events: EventRecord['event'][] }): Promise<void>;
+  putItems(req: { datasetArn: string; items: ItemRecord['item'][] }): Promise<void>;
+  putUsers(req: { datasetArn: string; users: UserRecord['user'][] }): Promise<void>;
+  /**
+   * Whether every record of a call a crashed delivery may have sent already arrived. Sinks that
+   * can tell (the local log) answer; Personalize cannot, and a re-sent event is ignored there by
+   * its eventId (PutUsers/PutItems replace the same record).
+   */
+  landed?(records: PersonalizeRecord[]): Promise<boolean>;
+}
+
+export interface DeadLetter {
+  /** The log record as the gateway accepted it (or the mapped record when that is all there is). */
+  message?: Record<string, unknown>;
+  record?: PersonalizeRecord;
+  reason: string;
+  at: string;
+  /** The segment it came from. */
+  segment?: string;
+}
+
+export interface DeadLetterStore {
+  put(letters: DeadLetter[]): Promise<void>;
+}
+
+/** One durable, immutable file of the event log. */
+export interface SegmentRef {
+  uri: string;
+  /** Records in it. */
+  count: number;
+  bytes: number;
+}
+
+/** One accepted message as the log keeps it: the Segment/RudderStack message, normalized at the door. */
+export type LogRecord = Record<string, unknown> & { messageId: string; type: string; receivedAt: string };
+
+/**
+ * The append-only event log of the real-time path: the gateway acknowledges a request only once
+ * `append` returned (the segment is durable); delivery reads segments by reference. Segments live
+ * under `<root>events/YYYY/MM/DD/HH/` by arrival hour (UTC), the layout an `events` source reads,
+ * and their URIs sort in arrival order.
+ */
+export interface EventLog {
+  append(records: LogRecord[], opts?: { shard?: number }): Promise<SegmentRef>;
+  read(ref: Pick<SegmentRef, 'uri'>): Promise<LogRecord[]>;
+  /**
+   * Segments after `after` (a segment URI), or written since `since` (epoch ms), in order, of one
+   * shard when given; at most `limit`.
+   */
+  list(req: { after?: string; since?: number; shard?: number; limit: number }): Promise<SegmentRef[]>;
+  /** Dead-letter files not replayed yet, oldest first. */
+  listDeadLetters(): Promise<string[]>;
+  readDeadLetters(uri: string): Promise<DeadLetter[]>;
+  /** Marks a dead-letter file replayed, so a second replay does not send its records again. */
+  markReplayed(uri: string): Promise<void>;
+  /** Writes dead letters back to the log, with their reason. */
+  deadLetters: DeadLetterStore;
+}
+
+/** What delivery has settled of one segment: calls `0 … callsDone-1`, and a call that may be in flight. */
+export interface LedgerEntry {
+  callsDone: number;
+  delivered: number;
+  deadLettered: number;
+  /** A call was being sent when the entry was last written (its outcome is unknown). */
+  inFlight?: number;
+  done: boolean;
+}
+
+/** The durable record of what delivery sent per segment, so a crash or a redelivery never sends twice. */
+export interface DeliveryLedger {
+  get(segmentUri: string): Promise<LedgerEntry | null>;
+  /** Written before call `call` of the segment is sent. */
+  begin(segmentUri: string, call: number): Promise<void>;
+  /** Written once call `call` is settled (delivered or dead-lettered). */
+  settle(segmentUri: string, entry: LedgerEntry): Promise<void>;
+  /** The newest segment before which every segment is done (the sweep starts after it). */
+  watermark(shard: number): Promise<string | undefined>;
+  setWatermark(shard: number, segmentUri: string): Promise<void>;
 }
 
 export type { InteractionStats };

@@ -11,7 +11,9 @@ import { Command, Option } from 'commander';
 import { ScheduleNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type Config, type PipelineConfig } from '../common/config';
 import type { RetrainInput, RetrainResult } from '../common/types';
-import { retrainScheduleId, RETRAIN_WORKFLOW_TYPE, statusQuery } from '../workflows/defs';
+import { realtimeSweepScheduleId, retrainScheduleId, RETRAIN_WORKFLOW_TYPE, statusQuery } from '../workflows/defs';
+import { applyRealtimeSweepSchedule } from './realtime-schedule';
+import { replayDeadLetters } from './realtime-replay';
 import { assessFreshness, formatAge } from '../workflows/freshness';
 import { buildRegistry } from '../worker/backends';
 import { readFreshnessFacts } from '../activities/freshness';
@@ -379,6 +381,22 @@ export function buildProgram(): Command {
       }
     });
 
+  program
+    .command('realtime')
+    .description('the real-time event path')
+    .command('replay')
+    .description("send a pipeline's dead letters again, after the cause is fixed (each file once; they keep their messageIds)")
+    .argument('[pipeline]')
+    .action(async (name: string | undefined) => {
+      const config = cfg();
+      const p = pipelineOf(config, name);
+      if (!p.realtime) throw new ExitError(`pipeline ${p.name} has no realtime section`, EXIT.usage);
+      await withClient(config, async (client) => {
+        const r = await replayDeadLetters({ client, config, pipeline: p, onFile: (uri, n) => out(`${uri}: ${plural(n, 'record')} sent again`) });
+        out(r.files === 0 ? `no dead letters for ${p.name}` : `${plural(r.records, 'record')} from ${plural(r.files, 'file')} appended to the log for delivery`);
+      });
+    });
+
   const schedule = program.command('schedule').description("each pipeline's daily schedule (and its staleness check)");
   schedule
     .command('apply')
@@ -395,6 +413,8 @@ export function buildProgram(): Command {
           out(`${retrainScheduleId(p.name)}: ${await applySchedule(client, p, config.temporal.taskQueue)}`);
           const st = await applyStalenessSchedule(client, p, config.temporal.taskQueue);
           if (st !== 'off') out(`${stalenessScheduleId(p.name)}: ${st}${st === 'deleted' ? ' (staleness.enabled is false)' : ` (alerts when no fresh model for ${plural(p.staleness.maxAgeDays, 'day')})`}`);
+          const sweep = await applyRealtimeSweepSchedule(client, p, config.temporal.taskQueue);
+          if (sweep !== 'off') out(`${realtimeSweepScheduleId(p.name)}: ${sweep}${sweep === 'deleted' ? ' (no realtime section)' : ` (every ${p.realtime!.sweepInterval})`}`);
         }
       });
     });

@@ -29,6 +29,9 @@ import { PortTakenError, startDevServer, type DevServer } from './dev-server';
 import { findRunningRun, followRun, startRun } from './run';
 import { exitCodeOf, runEndOf, type RunEnd } from './run-end';
 import { applySchedule, applyStalenessSchedule, stalenessScheduleId } from './schedules';
+import { applyRealtimeSweepSchedule } from './realtime-schedule';
+import { localLogRoot } from '../worker/realtime-backend';
+import { realtimeSweepScheduleId } from '../workflows/defs';
 import { quietTemporalRuntime } from './runtime';
 import { formatRunEnd } from './summary';
 import { plural } from './text';
@@ -179,6 +182,10 @@ async function runDemo(
   say(
     `• daily schedule ${retrainScheduleId(pipeline.name)} ${applied}: ${hhmm(pipeline.schedule.hour, pipeline.schedule.minute)} ${pipeline.schedule.timezone}`
   );
+  if (pipeline.realtime) {
+    const sweep = await applyRealtimeSweepSchedule(client, pipeline, taskQueue);
+    say(`  real-time sweep ${realtimeSweepScheduleId(pipeline.name)} ${sweep}; \`npm run gateway\` accepts events (write key ${pipeline.realtime.writeKeys[0]}) into ${shown(localLogRoot(config, pipeline))}`);
+  }
   if (staleness !== 'off' && staleness !== 'deleted') {
     say(
       `  staleness check ${stalenessScheduleId(pipeline.name)} ${staleness}: ${hhmm(pipeline.staleness.hour, pipeline.staleness.minute)} ${pipeline.schedule.timezone}, alerts when no fresh model for ${plural(pipeline.staleness.maxAgeDays, 'day')}`

@@ -254,6 +254,18 @@ const Realtime = z.strictObject({
   usersDatasetArn: z.string().optional(),
   customMappings: z.array(z.strictObject({ from: z.string().min(1), to: z.string().min(1) })).default([]),
   disableStringify: z.boolean().default(false),
+  /**
+   * Where the event log lives: s3://bucket/prefix/ (aws) or a directory (local; default
+   * `<dataDir>/realtime/<pipeline>/`). Segments go under `<logPrefix>events/YYYY/MM/DD/HH/`, which an
+   * `events` source can read for the daily retrain.
+   */
+  logPrefix: z.string().min(1).optional(),
+  /** Delivery workflows per pipeline; each segment goes to one of them. */
+  shards: z.number().int().min(1).max(64).default(1),
+  /** How long the gateway gathers concurrent requests into one durable append. */
+  microBatchMs: z.number().int().min(0).max(1000).default(5),
+  /** How often the sweep schedule has delivery look in the log for segments whose reference was lost. */
+  sweepInterval: Duration.default('1m'),
 });
 
 const Staleness = z.strictObject({
@@ -368,6 +380,9 @@ const Pipeline = z
       if (!/^s3:\/\//.test(p.workPrefix)) ctx.addIssue({ code: 'custom', path: ['workPrefix'], message: 'the aws backend needs an s3:// work prefix' });
     } else if (p.warehouse.kind !== 'duckdb') {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'kind'], message: "the local backend queries with DuckDB: set warehouse.kind to 'duckdb'" });
+    }
+    if (p.realtime && p.backend === 'aws' && !/^s3:\/\/[^/]+\/.*\/$|^s3:\/\/[^/]+\/$/.test(p.realtime.logPrefix ?? '')) {
+      ctx.addIssue({ code: 'custom', path: ['realtime', 'logPrefix'], message: 'the aws backend keeps the event log in S3: an s3://bucket/prefix/ ending in /' });
     }
     if (p.realtime && p.backend === 'aws' && p.realtime.eventChoice === 'PutEvents' && !p.realtime.trackingId) {
       ctx.addIssue({ code: 'custom', path: ['realtime', 'trackingId'], message: 'PutEvents needs the event tracker id of the dataset group' });
@@ -507,6 +522,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       const rec = p.recommendations;
       if (rec && rec.audience !== 'window' && !/^[a-z0-9]+:\/\//.test(rec.audience)) rec.audience = `file://${path.resolve(base, rec.audience)}`;
       if (rec?.outputPrefix) rec.outputPrefix = toFileUri(base, rec.outputPrefix);
+      if (p.realtime?.logPrefix) p.realtime.logPrefix = toFileUri(base, p.realtime.logPrefix);
     }
   }
   return config;

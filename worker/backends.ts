@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { PipelineRegistry } from '../activities';
-import type { PipelinePorts } from '../activities/ports';
+import type { EventSink, PipelinePorts } from '../activities/ports';
 import { LocalBatchInference } from '../activities/local/batch-inference';
 import { LocalEndpointExporter } from '../activities/local/exporter';
 import { LocalRecommender } from '../activities/local/recommender';
@@ -18,7 +18,10 @@ import { buildAwsPorts } from './aws-backend';
 import { buildNotifier } from './notifiers';
 import type { LogLine } from '../activities/notify';
 import { PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
-import { LocalEventSink, PersonalizeEventsSink, StoreDeadLetters } from '../activities/realtime/delivery';
+import { PersonalizeEventsSink } from '../activities/aws/personalize-events-sink';
+import { LocalEventSink } from '../activities/local/event-sink';
+import { destinationFor } from '../activities/realtime/destination';
+import { buildRealtimeLog } from './realtime-backend';
 
 /** The local backend answers in seconds: poll it every second instead of Personalize's minutes. */
 export const LOCAL_POLL: PollSettings = { initial: '1s', fraction: 0.2, max: '10s' };
@@ -30,6 +33,8 @@ export interface RegistryOptions {
   local?: { minTrainingMs?: number; deployMs?: number };
   /** Where the log notifier writes (default: a JSON line on stdout); the demo sends it to a file. */
   notificationLog?: LogLine;
+  /** Replaces a local pipeline's event sink (fault tests count what delivery sends). */
+  eventSink?: (pipeline: string) => EventSink | undefined;
 }
 
 export interface Registry extends PipelineRegistry {
@@ -59,8 +64,7 @@ export function buildRegistry(config: Config, opts: RegistryOptions = {}): Regis
       ports.set(p.name, {
         ...aws,
         notifier: buildNotifier(p, { log: opts.notificationLog }),
-        eventSink: new PersonalizeEventsSink(new PersonalizeEventsClient({ region: p.personalize?.region })),
-        deadLetters: new StoreDeadLetters(aws.store, p.workPrefix),
+        ...(p.realtime && { eventSink: new PersonalizeEventsSink(new PersonalizeEventsClient({ region: p.personalize?.region })), ...realtimePorts(config, p) }),
       });
     }
   }
@@ -89,7 +93,12 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
     holdoutRanker: recommender,
     store,
     notifier: buildNotifier(p, { log: opts.notificationLog }),
-    eventSink: new LocalEventSink(recommender),
-    deadLetters: new StoreDeadLetters(store, p.workPrefix),
+    ...(p.realtime && { eventSink: opts.eventSink?.(p.name) ?? new LocalEventSink(recommender), ...realtimePorts(config, p) }),
   };
+}
+
+/** The event log, its ledger and its dead letters, and how records are mapped. */
+function realtimePorts(config: Config, p: PipelineConfig): Pick<PipelinePorts, 'eventLog' | 'ledger' | 'deadLetters' | 'realtimeDestination'> {
+  const { log, ledger } = buildRealtimeLog(config, p);
+  return { eventLog: log, ledger, deadLetters: log.deadLetters, realtimeDestination: destinationFor(p) };
 }

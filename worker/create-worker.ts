@@ -1,6 +1,6 @@
 /**
  * The Temporal worker of this project, built from a config: the workflow bundle (RetrainWorkflow,
- * IngestWorkflow, StalenessWorkflow) plus the activities wired to each pipeline's ports. Used by
+ * RealtimeDeliveryWorkflow, StalenessWorkflow …) plus the activities wired to each pipeline's ports. Used by
  * the production entry point (worker/main.ts), the demo launcher (`npm start`) and the end-to-end
  * tests, so all three run the same thing.
  */

@@ -2,9 +2,11 @@
  * Messages and search attributes of RetrainWorkflow, defined once and shared by the workflow and
  * every client (CLI, demo launcher, tests).
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { ApprovalRequest, ApprovalState, RetrainProgress } from '../common/types';
+import type { SegmentRef } from '../activities/ports';
+import type { DeliveryStatus } from './realtime-plan';
 
 export const RETRAIN_WORKFLOW_TYPE = 'RetrainWorkflow';
 /** What a pipeline's schedule starts: it takes the pipeline's lock, then runs RetrainWorkflow under it. */
@@ -45,4 +47,23 @@ export const RECOMMEND_WORKFLOW_TYPE = 'RecommendWorkflow';
 /** An ad hoc recommendations request's workflow id. */
 export function recommendWorkflowId(key: string): string {
   return `recommend-${key}`;
+}
+// The real-time path: the gateway tells a pipeline's delivery workflow which log segments it wrote.
+
+export const REALTIME_DELIVERY_WORKFLOW_TYPE = 'RealtimeDeliveryWorkflow';
+export const REALTIME_SWEEP_WORKFLOW_TYPE = 'RealtimeSweepWorkflow';
+
+/** References to durable log segments (never the events themselves). */
+export const segmentsAppended = defineSignal<[SegmentRef[]]>('segmentsAppended');
+/** Look in the log for segments whose reference never arrived (sent by the sweep schedule). */
+export const sweepRequested = defineSignal<[]>('sweepRequested');
+export const deliveryStatusQuery = defineQuery<DeliveryStatus>('deliveryStatus');
+
+/** One delivery workflow per pipeline and shard. */
+export function realtimeDeliveryWorkflowId(pipeline: string, shard: number): string {
+  return `realtime-${pipeline}-${shard}`;
+}
+
+export function realtimeSweepScheduleId(pipeline: string): string {
+  return `realtime-${pipeline}-sweep`;
 }

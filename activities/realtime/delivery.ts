@@ -7,27 +7,11 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { PutEventsCommand, PutItemsCommand, PutUsersCommand, type PersonalizeEventsClient } from '@aws-sdk/client-personalize-events';
 import { classifyAwsError } from '../aws/errors';
-import type { ObjectStore } from '../ports';
+import type { DeadLetter, DeadLetterStore, EventSink } from '../ports';
 import { LIMITS, type EventRecord, type ItemRecord, type PersonalizeRecord, type UserRecord } from './mapping';
 
-/** Where records go: Personalize Events, or the local recommender's event log. */
-export interface EventSink {
-  putEvents(req: { trackingId: string; sessionId: string; userId?: string; events: EventRecord['event'][] }): Promise<void>;
-  putItems(req: { datasetArn: string; items: ItemRecord['item'][] }): Promise<void>;
-  putUsers(req: { datasetArn: string; users: UserRecord['user'][] }): Promise<void>;
-}
-
-export interface DeadLetter {
-  record: PersonalizeRecord;
-  reason: string;
-  at: string;
-}
-
-export interface DeadLetterStore {
-  put(letters: DeadLetter[]): Promise<void>;
-}
+export type { DeadLetter, DeadLetterStore, EventSink };
 
 export type Batch =
   | { kind: 'event'; key: string; records: EventRecord[] }
@@ -51,61 +35,6 @@ export function groupForDelivery(records: PersonalizeRecord[], max: number = LIM
   return out;
 }
 
-export class PersonalizeEventsSink implements EventSink {
-  constructor(private readonly client: PersonalizeEventsClient) {}
-
-  async putEvents(req: { trackingId: string; sessionId: string; userId?: string; events: EventRecord['event'][] }): Promise<void> {
-    await this.client.send(
-      new PutEventsCommand({
-        trackingId: req.trackingId,
-        sessionId: req.sessionId,
-        userId: req.userId,
-        eventList: req.events.map((e) => ({ ...e, sentAt: new Date(e.sentAt) })),
-      })
-    );
-  }
-
-  async putItems(req: { datasetArn: string; items: ItemRecord['item'][] }): Promise<void> {
-    await this.client.send(new PutItemsCommand({ datasetArn: req.datasetArn, items: req.items }));
-  }
-
-  async putUsers(req: { datasetArn: string; users: UserRecord['user'][] }): Promise<void> {
-    await this.client.send(new PutUsersCommand({ datasetArn: req.datasetArn, users: req.users }));
-  }
-}
-
-/** Dead letters as JSON-lines objects under `<prefix>dead-letters/<date>/` in the pipeline's store (S3 or a directory). */
-export class StoreDeadLetters implements DeadLetterStore {
-  constructor(
-    private readonly store: ObjectStore,
-    private readonly prefix: string
-  ) {}
-
-  async put(letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
-    const now = new Date();
-    const uri = `${this.prefix}dead-letters/${now.toISOString().slice(0, 10)}/${now.getTime()}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
-    await this.store.putText(uri, letters.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  }
-}
-
-/** The embedded default's sink: the local recommender's event log (used by the next training). */
-export class LocalEventSink implements EventSink {
-  constructor(private readonly log: { recordEvents(events: Record<string, unknown>[]): Promise<void> }) {}
-
-  async putEvents(req: { trackingId: string; sessionId: string; userId?: string; events: EventRecord['event'][] }): Promise<void> {
-    await this.log.recordEvents(req.events.map((e) => ({ kind: 'event', trackingId: req.trackingId, sessionId: req.sessionId, userId: req.userId, ...e })));
-  }
-
-  async putItems(req: { datasetArn: string; items: ItemRecord['item'][] }): Promise<void> {
-    await this.log.recordEvents(req.items.map((i) => ({ kind: 'item', datasetArn: req.datasetArn, ...i })));
-  }
-
-  async putUsers(req: { datasetArn: string; users: UserRecord['user'][] }): Promise<void> {
-    await this.log.recordEvents(req.users.map((u) => ({ kind: 'user', datasetArn: req.datasetArn, ...u })));
-  }
-}
-
 export interface DeliveryOptions {
   sink: EventSink;
   deadLetters: DeadLetterStore;
@@ -114,11 +43,15 @@ export interface DeliveryOptions {
   baseDelayMs?: number;
   /** PutUsers/PutItems requests per second per dataset (Personalize's quota: 10). */
   usersItemsPerSecond?: number;
+  /** Time of the last PutUsers/PutItems call per dataset, shared across deliveries so pacing holds between segments. */
+  lastCall?: Map<string, number>;
   sleep?: (ms: number) => Promise<void>;
   /** Where a previous attempt of the same delivery stopped (its last heartbeat): those calls are not sent again. */
   resume?: DeliveryProgress;
+  /** Called before each call is sent (the ledger notes it as in flight). */
+  beforeCall?: (call: number) => void | Promise<void>;
   /** Called after each call's outcome (and its dead letters) is settled; the activity heartbeats it. */
-  onProgress?: (progress: DeliveryProgress) => void;
+  onProgress?: (progress: DeliveryProgress) => void | Promise<void>;
 }
 
 /** How far a delivery got: the first `callsDone` groups are settled. */
@@ -152,7 +85,7 @@ export async function deliverRecords(records: PersonalizeRecord[], opts: Deliver
   const retries = opts.retries ?? 4;
   const base = opts.baseDelayMs ?? 200;
   const minGap = 1000 / (opts.usersItemsPerSecond ?? 10);
-  const lastCall = new Map<string, number>();
+  const lastCall = opts.lastCall ?? new Map<string, number>();
   const report: DeliveryReport = { ...(opts.resume?.report ?? { calls: 0, delivered: 0, deadLettered: 0 }) };
   const dead: DeadLetter[] = [];
 
@@ -191,12 +124,13 @@ export async function deliverRecords(records: PersonalizeRecord[], opts: Deliver
   // Grouping is deterministic, so a retried activity sees the same groups and skips the settled ones.
   const groups = groupForDelivery(records);
   for (let i = opts.resume?.callsDone ?? 0; i < groups.length; i++) {
+    await opts.beforeCall?.(i);
     try {
       await attempt(groups[i]!);
     } finally {
       await opts.deadLetters.put(dead.splice(0));
     }
-    opts.onProgress?.({ callsDone: i + 1, report: { ...report } });
+    await opts.onProgress?.({ callsDone: i + 1, report: { ...report } });
   }
   return report;
 }

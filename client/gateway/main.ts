@@ -2,22 +2,27 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../common/config';
 import { connectClient } from '../temporal-client';
-import { createGateway, routesFrom } from './server';
+import { createGateway, writeKeysOf } from './server';
 
 async function main(): Promise<void> {
   const o = new Command('gateway')
-    .description('Accept RudderStack/Segment-style track and identify calls and hand them durably to Temporal')
+    .description('Accept RudderStack/Segment-style track and identify calls into the durable event log, and hand them to delivery')
     .option('-c, --config <file>', 'config file', process.env.PERSONALIZE_OPTIMIZER_CONFIG ?? 'config/local.yaml')
     .option('-p, --port <port>', 'port', process.env.GATEWAY_PORT ?? '8088')
     .option('--host <host>', 'address to listen on', process.env.GATEWAY_HOST ?? '127.0.0.1')
     .parse()
     .opts<{ config: string; port: string; host: string }>();
   const config = loadConfig(o.config);
-  if (routesFrom(config).size === 0) throw new ConfigError(o.config, [{ path: 'pipelines[].realtime', message: 'no pipeline has a realtime section with writeKeys' }]);
+  if (writeKeysOf(config).size === 0) throw new ConfigError(o.config, [{ path: 'pipelines[].realtime', message: 'no pipeline has a realtime section with writeKeys' }]);
   const { client, close } = await connectClient(config);
-  const server = createGateway({ client, config });
-  server.listen(Number(o.port), o.host, () => console.log(`gateway listening on http://${o.host}:${o.port} (POST /v1/track, /v1/identify, /v1/batch)`));
-  const stop = () => server.close(() => void close().then(() => process.exit(0)));
+  const gateway = createGateway({
+    client,
+    config,
+    onNotifyError: (pipeline, err) => console.error(`${pipeline}: delivery not told of new segments (the sweep will hand them over): ${(err as Error).message}`),
+  });
+  await gateway.seed();
+  gateway.server.listen(Number(o.port), o.host, () => console.log(`gateway listening on http://${o.host}:${o.port} (POST /v1/track, /v1/identify, /v1/batch)`));
+  const stop = () => gateway.server.close(() => void gateway.drain().then(close).then(() => process.exit(0)));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -216,6 +216,24 @@ export function workerGrants(p: PipelineConfig): Grant[] {
         why: 'send real-time events (PutEvents takes no resource ARN)',
       });
     }
+    if (p.realtime.logPrefix) {
+      const log = s3Place(p.realtime.logPrefix);
+      grants.push(
+        {
+          sid: `${id}EventLog`,
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          resources: [objectsArn(scope, log)],
+          why: 'write and read the real-time event log, its delivery ledger and dead letters (the gateway and the worker)',
+        },
+        {
+          sid: `${id}ListEventLog`,
+          actions: ['s3:ListBucket'],
+          resources: [bucketArn(scope, log.bucket)],
+          conditions: { StringLike: { 's3:prefix': [`${log.prefix}*`] } },
+          why: 'list the event log segments after a point (the sweep) and the dead letters',
+        }
+      );
+    }
     if (datasets.length) {
       grants.push({
         sid: `${id}PutRecords`,

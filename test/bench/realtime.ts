@@ -1,146 +1,111 @@
 /**
- * Real-time path throughput on sessioned traffic:
- *  - realtime_events_per_s: HTTP gateway (loopback, /v1/batch of 100, 4 clients) → mapping and
- *    checks → the ingest workflow's logic (dedupe, batches of 200) → delivery (≤10 per call) to a
- *    counting sink. The Temporal hand-over is replaced by an in-process queue, so this is the
- *    gateway's and delivery's own cost, not the Temporal server's;
- *  - realtime_mapping_delivery_events_per_s: mapping + delivery alone, in process;
- *  - realtime_calls_per_event: Personalize calls per event (RudderStack makes one per event: 1.0).
+ * The real-time path end to end on a dev server: load client → gateway process (door checks,
+ * micro-batched durable append to the local event log, signal by reference) → Temporal →
+ * RealtimeDeliveryWorkflow → deliverSegments in a worker process → a counting sink. Every figure is
+ * measured from the first request sent to the last event counted in the sink.
+ *
+ *  - realtime_e2e_events_per_s: single-event /v1/track requests, 64 in flight (higher is better);
+ *  - realtime_e2e_batch100_events_per_s: /v1/batch of 100, 8 in flight (higher is better);
+ *  - realtime_ack_p99_ms: the 99th percentile of request → 200 of the single-event run (lower is better);
+ *  - realtime_calls_per_event: sink calls per event over both runs, sessioned traffic (lower is better; RudderStack: 1.0);
+ *  - realtime_outage_lost_events: as many events as 10 minutes at the single-event rate measured
+ *    above arrive with no worker running (time-compressed: sent as batches of 100 as fast as the
+ *    gateway takes them), then a worker starts; acknowledged events that never reach the sink (must
+ *    be 0), with realtime_outage_duplicates (must be 0) and realtime_outage_recovery_s.
+ * Sizes: BENCH_RT_SINGLE (default 20,000), BENCH_RT_BATCH (default 100,000), BENCH_RT_OUTAGE (default: 600 × the single rate).
  */
-import type { AddressInfo } from 'node:net';
-import type { Client } from '@temporalio/client';
-import { createGateway } from '../../client/gateway/server';
-import { parseConfig } from '../../common/config';
-import { deliverRecords, type EventSink } from '../../activities/realtime/delivery';
-import { mapMessage, type PersonalizeRecord } from '../../activities/realtime/mapping';
-import { DELIVERY_BATCH, RecentIds, type IngestItem } from '../../workflows/ingest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startKillableDevServer } from '../helpers/dev-server-process';
+import { prebuiltBundle } from '../e2e/fault-harness';
+import { createRealtimeStack, sendAll, sinkCounts, trackRequests, type RealtimeStack } from '../realtime/realtime-stack';
 
 type Report = (name: string, value: number) => void;
 
-const WRITE_KEY = 'bench-write-key';
-const CONFIG = `temporal:
-  taskQueue: bench
-local:
-  dataDir: /tmp/po-bench-realtime
-pipelines:
-  - name: shop
-    backend: local
-    source: { kind: pinpoint, eventsPrefix: data/events/ }
-    workPrefix: data/work/
-    realtime:
-      writeKeys: [${WRITE_KEY}]
-      customMappings:
-        - { from: ITEM_ID, to: product_id }
-        - { from: EVENT_VALUE, to: price }
-        - { from: CATEGORY, to: category }
-`;
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN;
+}
 
-/** Browsing sessions of 1–20 events, 8 active at a time and interleaved, as a site produces them. */
-function sessionedTraffic(events: number): Record<string, unknown>[] {
-  const messages: Record<string, unknown>[] = [];
-  const active: { id: number; left: number }[] = [];
-  let next = 0;
-  for (let n = 0; n < events; n++) {
-    while (active.length < 8) {
-      active.push({ id: next, left: 1 + ((next * 7919) % 20) });
-      next++;
-    }
-    const s = active[n % active.length]!;
-    messages.push({
-      type: 'track',
-      event: 'Product Viewed',
-      messageId: `m${n}`,
-      anonymousId: `anon-${s.id}`,
-      userId: `u${s.id % 5000}`,
-      timestamp: '2026-11-23T10:00:00Z',
-      properties: { product_id: `sku-${n % 3000}`, price: '19.90', category: 'shoes' },
-    });
-    if (--s.left === 0) active.splice(active.indexOf(s), 1);
+/** Waits until the sink holds `expected` distinct keys; returns when that happened (ms epoch). */
+async function deliveredAt(stack: RealtimeStack, keys: Set<string>, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = sinkCounts(stack.sinkFile);
+    let have = 0;
+    for (const k of keys) if (counts.has(k)) have++;
+    if (have === keys.size) return Date.now();
+    if (Date.now() > end) throw new Error(`${keys.size - have} of ${keys.size} acknowledged events not delivered within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
-  return messages;
 }
 
-function countingSink(): { sink: EventSink; calls: () => number } {
-  let calls = 0;
-  const count = async () => void calls++;
-  return { sink: { putEvents: count, putItems: count, putUsers: count }, calls: () => calls };
+function calls(stack: RealtimeStack): number {
+  const f = `${stack.sinkFile}.calls`;
+  return fs.existsSync(f) ? fs.statSync(f).size : 0;
 }
 
-/** The ingest workflow's buffer without the server: dedupe, then deliver 200 records per activity call. */
-function inProcessIngest(sink: EventSink) {
-  const recent = new RecentIds([], 10_000);
-  const pending: IngestItem[] = [];
-  let draining: Promise<void> = Promise.resolve();
-  const drain = async () => {
-    while (pending.length > 0) {
-      const batch = pending.splice(0, DELIVERY_BATCH);
-      await deliverRecords(
-        batch.map((b) => b.record),
-        { sink, deadLetters: { put: async () => undefined } }
-      );
-    }
-  };
-  const client = {
-    workflow: {
-      signalWithStart: async (_type: string, opts: { signalArgs: [IngestItem[]] }) => {
-        pending.push(...recent.accept(opts.signalArgs[0]).fresh);
-        draining = draining.then(drain);
-        return {};
-      },
-    },
-  } as unknown as Client;
-  return { client, settled: () => draining };
-}
-
-async function throughGateway(messages: Record<string, unknown>[]): Promise<{ seconds: number; calls: number }> {
-  const { sink, calls } = countingSink();
-  const ingest = inProcessIngest(sink);
-  const server = createGateway({ client: ingest.client, config: parseConfig(CONFIG) });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/batch`;
-  const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
-  const bodies: string[] = [];
-  for (let i = 0; i < messages.length; i += 100) bodies.push(JSON.stringify({ batch: messages.slice(i, i + 100) }));
+export async function benchRealtime(report: Report): Promise<void> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'po-bench-rt-'));
+  const server = await startKillableDevServer(path.join(scratch, 'server'));
+  const bundlePath = await prebuiltBundle(scratch);
+  const stacks: RealtimeStack[] = [];
   try {
-    const t = process.hrtime.bigint();
-    let nextBody = 0;
-    const clientLoop = async () => {
-      while (nextBody < bodies.length) {
-        const body = bodies[nextBody++]!;
-        const res = await fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body });
-        if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
-        await res.arrayBuffer();
-      }
-    };
-    await Promise.all([clientLoop(), clientLoop(), clientLoop(), clientLoop()]);
-    await ingest.settled();
-    return { seconds: Number(process.hrtime.bigint() - t) / 1e9, calls: calls() };
+    const single = Number(process.env.BENCH_RT_SINGLE ?? 20_000);
+    const batch = Number(process.env.BENCH_RT_BATCH ?? 100_000);
+
+    const a = await createRealtimeStack('bench', { address: server.address, bundlePath });
+    stacks.push(a);
+    await a.startGateway();
+    await a.startWorker();
+    await a.applySweep();
+    // Warm-up: the workflow exists and the bundle is loaded before timing.
+    const warm = await sendAll(a.url, trackRequests(200, { perRequest: 1, prefix: 'w-' }), { concurrency: 8, deadlineMs: 60_000 });
+    await deliveredAt(a, warm.acked, 60_000);
+
+    let t0 = Date.now();
+    const one = await sendAll(a.url, trackRequests(single, { perRequest: 1, prefix: 's-' }), { concurrency: 64, deadlineMs: 600_000 });
+    const singleRate = single / ((await deliveredAt(a, one.acked, 600_000)) - t0) * 1000;
+    report('realtime_e2e_events_per_s', Math.round(singleRate));
+    report('realtime_ack_p99_ms', Number(p99(one.ackMs).toFixed(1)));
+    process.stderr.write(`# single-event: ${single} events, gateway accepted them in ${one.seconds.toFixed(1)} s, ${one.retries} retried requests\n`);
+
+    t0 = Date.now();
+    const hundred = await sendAll(a.url, trackRequests(batch, { perRequest: 100, prefix: 'b-' }), { concurrency: 8, deadlineMs: 600_000 });
+    report('realtime_e2e_batch100_events_per_s', Math.round(batch / ((await deliveredAt(a, hundred.acked, 600_000)) - t0) * 1000));
+    report('realtime_calls_per_event', Number((calls(a) / (200 + single + batch)).toFixed(4)));
+    await a.stop();
+    stacks.pop();
+
+    // The outage: the same volume as 10 minutes at the single-event rate, with no worker.
+    const volume = Number(process.env.BENCH_RT_OUTAGE ?? Math.round(singleRate * 600));
+    const b = await createRealtimeStack('outage', { address: server.address, bundlePath });
+    stacks.push(b);
+    await b.startGateway();
+    await b.applySweep();
+    const during = await sendAll(b.url, trackRequests(volume, { perRequest: 100, prefix: 'o-' }), { concurrency: 8, deadlineMs: 1_800_000 });
+    process.stderr.write(`# outage: ${during.acked.size} of ${volume} events acknowledged with no worker in ${during.seconds.toFixed(1)} s\n`);
+    const started = Date.now();
+    await b.startWorker();
+    let lost = during.acked.size;
+    try {
+      await deliveredAt(b, during.acked, 1_800_000);
+      lost = 0;
+    } catch (err) {
+      const counts = sinkCounts(b.sinkFile);
+      lost = [...during.acked].filter((k) => !counts.has(k)).length;
+      process.stderr.write(`# ${(err as Error).message}\n`);
+    }
+    const recovery = (Date.now() - started) / 1000;
+    const dup = [...sinkCounts(b.sinkFile).values()].filter((n) => n > 1).length;
+    report('realtime_outage_events', during.acked.size);
+    report('realtime_outage_lost_events', lost + (volume - during.acked.size));
+    report('realtime_outage_duplicates', dup);
+    report('realtime_outage_recovery_s', Number(recovery.toFixed(1)));
   } finally {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    for (const s of stacks) await s.stop();
+    await server.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-async function inProcess(messages: Record<string, unknown>[]): Promise<number> {
-  const config = parseConfig(CONFIG).pipelines[0]!.realtime!;
-  const destination = { eventChoice: config.eventChoice, trackingId: 'local-shop', customMappings: config.customMappings };
-  const { sink } = countingSink();
-  const t = process.hrtime.bigint();
-  const records: PersonalizeRecord[] = [];
-  for (const m of messages) {
-    const r = mapMessage(m, destination);
-    if (r.ok) records.push(r.record);
-  }
-  for (let i = 0; i < records.length; i += DELIVERY_BATCH) {
-    await deliverRecords(records.slice(i, i + DELIVERY_BATCH), { sink, deadLetters: { put: async () => undefined } });
-  }
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-
-export async function benchRealtime(report: Report, opts: { events?: number } = {}): Promise<void> {
-  const messages = sessionedTraffic(opts.events ?? 100_000);
-  const gateway = await throughGateway(messages);
-  report('realtime_events_per_s', Math.round(messages.length / gateway.seconds));
-  report('realtime_mapping_delivery_events_per_s', Math.round(messages.length / (await inProcess(messages))));
-  report('realtime_calls_per_event', Number((gateway.calls / messages.length).toFixed(4)));
 }

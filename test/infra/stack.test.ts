@@ -340,6 +340,13 @@ describe('stack from config/aws.example.yaml', () => {
     ]);
   });
 
+  test('with a realtime section, the worker and gateway role reads and writes the event log prefix, and lists only it', () => {
+    const c = config((y) => y.replace(/\n {4}workPrefix: /, `\n    realtime:\n      writeKeys: [key-0123456789]\n      trackingId: tracker-1\n      logPrefix: s3://shop-data/realtime/shop/\n    workPrefix: `));
+    const statements = allPolicyStatements(synth(c));
+    expect(statements).toContainEqual({ Sid: 'ShopEventLog', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: 'arn:aws:s3:::shop-data/realtime/shop/*' });
+    expect(statements).toContainEqual({ Sid: 'ShopListEventLog', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::shop-data', Condition: { StringLike: { 's3:prefix': ['realtime/shop/*'] } } });
+  });
+
   test('no statement anywhere allows every action, and `*` resources only for actions IAM cannot scope', () => {
     for (const s of allPolicyStatements(t)) {
       for (const action of list(s.Action) as string[]) {

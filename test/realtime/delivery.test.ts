@@ -3,7 +3,8 @@ import { InvalidInputException, PersonalizeEventsClient, PutEventsCommand, PutIt
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
-import { deliverAsActivity, deliverRecords, groupForDelivery, PersonalizeEventsSink, RetryableDeliveryError, type DeadLetter, type DeliveryProgress } from '../../activities/realtime/delivery';
+import { deliverAsActivity, deliverRecords, groupForDelivery, RetryableDeliveryError, type DeadLetter, type DeliveryProgress } from '../../activities/realtime/delivery';
+import { PersonalizeEventsSink } from '../../activities/aws/personalize-events-sink';
 import type { EventRecord, ItemRecord, PersonalizeRecord } from '../../activities/realtime/mapping';
 
 const mock = mockClient(PersonalizeEventsClient);

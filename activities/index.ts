@@ -18,6 +18,7 @@ import type {
 } from '../common/types';
 import type { ImportState } from '../common/import-state';
 import type { InteractionsColumn } from '../common/interactions';
+import { datasetActivities } from './datasets';
 import { heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
@@ -79,6 +80,8 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
   }
 
   return {
+    ...datasetActivities(settingsOf, portsOf),
+
     async loadPipeline(pipeline: string): Promise<PipelineSettings> {
       return settingsOf(pipeline);
     },
@@ -210,6 +213,8 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
         const r = JSON.parse(text) as Partial<RetrainResult>;
         return { runKey: req.runKey, ...(r.outcome && { outcome: r.outcome }), ...(r.jobs?.solutionVersionArn && { solutionVersionArn: r.jobs.solutionVersionArn }) };
       }
+      // A recommender's pipeline trains nothing of its own.
+      if (s.recommenderArn) return null;
       const version = await recommender.findSolutionVersion({ solutionArn: s.solutionArn, name: req.solutionVersionName });
       return version ? { runKey: req.runKey, solutionVersionArn: version.solutionVersionArn } : null;
     },

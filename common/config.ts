@@ -48,8 +48,10 @@ const arn = (service: string, resource: string, example: string) =>
 const PERSONALIZE_NAME = '[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,62}';
 const PersonalizeArns = z.strictObject({
   datasetArn: arn('personalize', `dataset/${PERSONALIZE_NAME}/INTERACTIONS$`, 'dataset/<dataset group>/INTERACTIONS'),
-  solutionArn: arn('personalize', `solution/${PERSONALIZE_NAME}$`, 'solution/<name>'),
-  campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`, 'campaign/<name>'),
+  solutionArn: arn('personalize', `solution/${PERSONALIZE_NAME}$`, 'solution/<name>').optional(),
+  campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`, 'campaign/<name>').optional(),
+  /** A recommender (domain dataset group) instead of solutionArn + campaignArn: the service retrains it; runs import and watch its model. */
+  recommenderArn: arn('personalize', `recommender/${PERSONALIZE_NAME}$`, 'recommender/<name>').optional(),
   /** Role Personalize assumes to read the interactions file from S3. */
   importRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }),
   region: z.string().min(1).optional(),
@@ -60,7 +62,24 @@ const PersonalizeArns = z.strictObject({
    * with the latest version, which would deploy every new version before the gate.
    */
   autoTraining: z.enum(['off', 'gate']).default('off'),
+}).superRefine((a, ctx) => {
+  if (a.recommenderArn && (a.solutionArn || a.campaignArn)) {
+    ctx.addIssue({ code: 'custom', path: ['recommenderArn'], message: 'give recommenderArn (a recommender) or solutionArn + campaignArn (a solution and its campaign), not both' });
+  } else if (!a.recommenderArn) {
+    for (const key of ['solutionArn', 'campaignArn'] as const) {
+      if (!a[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required unless the pipeline targets a recommender (recommenderArn)` });
+    }
+  }
 });
+
+/** An items or users dataset: a FULL import of its file (or folder) before training, skipped while the file is unchanged. */
+const DatasetSource = (type: 'ITEMS' | 'USERS') =>
+  z.strictObject({
+    /** s3://bucket/key.csv or s3://bucket/prefix/ (aws); a file or directory (local). */
+    source: z.string().min(1),
+    /** Required on aws; the local backend names its own. */
+    datasetArn: arn('personalize', `dataset/${PERSONALIZE_NAME}/${type}$`, `dataset/<dataset group>/${type}`).optional(),
+  });
 
 const ScoringModel = z.record(z.string().min(1), z.number({ message: 'scoring values must be numbers' }));
 
@@ -193,10 +212,10 @@ const Schedule = z.strictObject({
   paused: z.boolean().default(false),
 });
 
-const OUTCOMES = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'FAILED', 'CANCELLED'] as const;
+const OUTCOMES = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'REGRESSED', 'FAILED', 'CANCELLED'] as const;
 
 const Notifications = z.strictObject({
-  on: z.array(z.enum(OUTCOMES)).default(['FAILED', 'REJECTED']),
+  on: z.array(z.enum(OUTCOMES)).default(['FAILED', 'REJECTED', 'REGRESSED']),
   webhookUrl: z.url().optional(),
   snsTopicArn: arn('sns', '[\\w-]+$', '<topic name>').optional(),
 });
@@ -213,6 +232,11 @@ const Deadlines = z.strictObject({
   import: Duration.default('6h'),
   training: Duration.default('48h'),
   deploy: Duration.default('2h'),
+  /** Each items / users dataset import (default 6h). */
+  items: Duration.optional(),
+  users: Duration.optional(),
+  /** The wait for a recommender's next model (default 8 days; the service retrains every 7). */
+  recommender: Duration.optional(),
 });
 
 const Realtime = z.strictObject({
@@ -280,7 +304,11 @@ const Pipeline = z
       pauseOnFailure: false,
       paused: false,
     }),
-    notifications: Notifications.default({ on: ['FAILED', 'REJECTED'] }),
+    notifications: Notifications.default({ on: ['FAILED', 'REJECTED', 'REGRESSED'] }),
+    /** The items and users datasets, imported FULL before training when their files changed. */
+    datasets: z.strictObject({ items: DatasetSource('ITEMS').optional(), users: DatasetSource('USERS').optional() }).optional(),
+    /** Local backend: the local recommender behaves like a Personalize recommender and retrains itself on this schedule. */
+    localRecommender: z.strictObject({ retrainEvery: Duration.default('7 days') }).optional(),
     /** The staleness watchdog: a daily check with the same notifiers. */
     staleness: Staleness.default({ enabled: true, maxAgeDays: 3, hour: 9, minute: 0 }),
     /** The real-time path (HTTP gateway → Personalize Events). */
@@ -323,6 +351,15 @@ const Pipeline = z
       if (!/^s3:\/\//.test(p.workPrefix)) ctx.addIssue({ code: 'custom', path: ['workPrefix'], message: 'the aws backend needs an s3:// work prefix' });
     } else if (p.warehouse.kind !== 'duckdb') {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'kind'], message: "the local backend queries with DuckDB: set warehouse.kind to 'duckdb'" });
+    }
+    for (const kind of ['items', 'users'] as const) {
+      if (p.backend === 'aws' && p.datasets?.[kind]) {
+        if (!p.datasets[kind].datasetArn) ctx.addIssue({ code: 'custom', path: ['datasets', kind, 'datasetArn'], message: `the aws backend needs the ${kind} dataset's ARN` });
+        if (!/^s3:\/\/[^/]+\/.+/.test(p.datasets[kind].source)) ctx.addIssue({ code: 'custom', path: ['datasets', kind, 'source'], message: 'expected s3://bucket/key.csv or s3://bucket/prefix/' });
+      }
+    }
+    if (p.localRecommender && p.backend !== 'local') {
+      ctx.addIssue({ code: 'custom', path: ['localRecommender'], message: 'localRecommender is the local backend\'s; on aws set personalize.recommenderArn' });
     }
     if (p.realtime && p.backend === 'aws' && p.realtime.eventChoice === 'PutEvents' && !p.realtime.trackingId) {
       ctx.addIssue({ code: 'custom', path: ['realtime', 'trackingId'], message: 'PutEvents needs the event tracker id of the dataset group' });
@@ -459,6 +496,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     if (p.backend === 'local') {
       p.workPrefix = toFileUri(base, p.workPrefix);
       for (const s of pipelineSources(p)) s.eventsPrefix = toFileUri(base, s.eventsPrefix);
+      for (const d of [p.datasets?.items, p.datasets?.users]) if (d) d.source = toFileOrDirUri(base, d.source);
     }
   }
   return config;
@@ -470,11 +508,24 @@ function toFileUri(base: string, p: string): string {
   return `file://${abs.endsWith('/') ? abs : `${abs}/`}`;
 }
 
+/** A dataset source keeps what it names: a file stays a file, a directory ends in '/'. */
+function toFileOrDirUri(base: string, p: string): string {
+  if (/^[a-z0-9]+:\/\//.test(p)) return p;
+  const abs = path.resolve(base, p);
+  const isDir = p.endsWith('/') || (fs.existsSync(abs) && fs.statSync(abs).isDirectory());
+  return `file://${abs}${isDir && !abs.endsWith('/') ? '/' : ''}`;
+}
+
 const LOCAL_ARNS = (name: string) => ({
   datasetArn: `arn:aws:personalize:local:000000000000:dataset/${name}/INTERACTIONS`,
   solutionArn: `arn:aws:personalize:local:000000000000:solution/${name}`,
   campaignArn: `arn:aws:personalize:local:000000000000:campaign/${name}`,
 });
+
+/** The recommender of a local pipeline in localRecommender mode. */
+export function localRecommenderArn(name: string): string {
+  return `arn:aws:personalize:local:000000000000:recommender/${name}`;
+}
 
 /** The sources of a pipeline, whether configured as `source` or `sources`. */
 export function pipelineSources(p: PipelineConfig): SourceConfig[] {
@@ -530,7 +581,13 @@ export function interactionsSpec(p: PipelineConfig): InteractionsSpec {
 
 /** What the workflow reads through the loadPipeline activity. */
 export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSettings; phaseSearchAttribute: boolean }): PipelineSettings {
-  const arns = p.personalize ?? LOCAL_ARNS(p.name);
+  const local = LOCAL_ARNS(p.name);
+  const arns = p.personalize ?? local;
+  const datasetArnPrefix = arns.datasetArn.slice(0, -'INTERACTIONS'.length);
+  const datasets: PipelineSettings['datasets'] = {};
+  if (p.datasets?.items) datasets.items = { source: p.datasets.items.source, datasetArn: p.datasets.items.datasetArn ?? `${datasetArnPrefix}ITEMS` };
+  if (p.datasets?.users) datasets.users = { source: p.datasets.users.source, datasetArn: p.datasets.users.datasetArn ?? `${datasetArnPrefix}USERS` };
+  const recommenderArn = p.personalize?.recommenderArn ?? (p.localRecommender ? localRecommenderArn(p.name) : undefined);
   return {
     pipeline: p.name,
     source: pipelineSources(p)[0]!.kind,
@@ -542,8 +599,11 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
     importMode: p.importMode,
     trainingMode: p.trainingMode,
     datasetArn: arns.datasetArn,
-    solutionArn: arns.solutionArn,
-    campaignArn: arns.campaignArn,
+    // A recommender's pipeline has neither; nothing on its path reads them.
+    solutionArn: arns.solutionArn ?? '',
+    campaignArn: arns.campaignArn ?? '',
+    ...(Object.keys(datasets).length && { datasets }),
+    ...(recommenderArn && { recommenderArn }),
     gate: p.gate,
     deadlines: p.deadlines as StageDeadlines,
     poll: {

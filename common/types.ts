@@ -3,6 +3,7 @@
  * workflow bundle can include this file.
  */
 
+import type { DatasetImportOutcome, DatasetKind, DatasetSettings, RecommenderCheck } from './datasets';
 import type { ImportPlan } from './import-state';
 
 export const TASK_QUEUE = 'personalize-optimizer';
@@ -14,14 +15,20 @@ export type Phase =
   | 'EXPORT'
   | 'QUERY'
   | 'DECIDE'
+  /** The items / users datasets (FULL imports, skipped when their files did not change). */
+  | 'IMPORT_ITEMS'
+  | 'IMPORT_USERS'
   | 'IMPORT'
+  /** A recommender (domain dataset group) trains itself: wait for its next model instead of TRAIN/EVALUATE/DEPLOY. */
+  | 'RECOMMENDER'
   | 'TRAIN'
   | 'EVALUATE'
   | 'DEPLOY'
   | 'RECORD'
   | 'DONE';
 
-export type Outcome = 'SUCCEEDED' | 'SKIPPED' | 'REJECTED' | 'FAILED' | 'CANCELLED';
+/** REGRESSED: a recommender's new model scores worse than the one before it beyond the gate's tolerance (an alert: it serves already). */
+export type Outcome = 'SUCCEEDED' | 'SKIPPED' | 'REJECTED' | 'REGRESSED' | 'FAILED' | 'CANCELLED';
 
 export type ImportMode = 'FULL' | 'INCREMENTAL';
 export type TrainingMode = 'FULL' | 'UPDATE';
@@ -49,6 +56,11 @@ export interface StageDeadlines {
   import: Duration;
   training: Duration;
   deploy: Duration;
+  /** Each items / users import (default 6h). */
+  items?: Duration;
+  users?: Duration;
+  /** The wait for a recommender's next model (default 8 days: the service retrains every 7). */
+  recommender?: Duration;
 }
 
 export interface GateSettings {
@@ -92,6 +104,10 @@ export interface PipelineSettings {
   phaseSearchAttribute: boolean;
   /** Continue as new once a run's history has this many events (default 8,000; Temporal's own suggestion also counts). */
   historyLimit?: number;
+  /** The items and users datasets this pipeline imports (FULL, before training). */
+  datasets?: Partial<Record<DatasetKind, DatasetSettings>>;
+  /** The pipeline targets this recommender (a domain dataset group) instead of solutionArn + campaignArn. */
+  recommenderArn?: string;
 }
 
 export interface RetrainInput {
@@ -214,7 +230,13 @@ export interface RetrainProgress {
     importJobArn?: string;
     solutionVersionArn?: string;
     previousSolutionVersionArn?: string | null;
+    itemsImportJobArn?: string;
+    usersImportJobArn?: string;
   };
+  /** What each items / users dataset phase did (imported, or skipped as unchanged). */
+  datasets?: Partial<Record<DatasetKind, DatasetImportOutcome>>;
+  /** The recommender path: the model waited for, its metrics, and the comparison with the one before. */
+  recommender?: RecommenderCheck;
   stats?: InteractionStats;
   malformed?: Record<string, number>;
   /** The import's mode and window (workflows/import-plan.ts), planned before the query. */
@@ -237,6 +259,8 @@ export interface RetrainResult {
   jobs: RetrainProgress['jobs'];
   metrics?: RetrainProgress['metrics'];
   gate?: GateDecision;
+  datasets?: RetrainProgress['datasets'];
+  recommender?: RecommenderCheck;
   campaignSolutionVersionArn?: string | null;
   /** A training this run started and stopped on its way out (deadline, cancel, failure). */
   stoppedSolutionVersionArn?: string;

@@ -18,6 +18,8 @@ import { RunEnded, type RetrainRun } from './retrain-run';
 import { chooseRerun, decideDeploy, evaluateGate, type VersionAge } from './plan';
 import { decideImport, IMPORT_PLAN_PATCH, planImport, queryLookback } from './import-plan';
 import { JOB_FAILED } from './wait-for-job';
+import { importItems, importUsers } from './dataset-phases';
+import { awaitRecommenderModel } from './recommender-phases';
 
 export interface PhaseStep {
   phase: Phase;
@@ -237,7 +239,10 @@ export const PHASES: PhaseStep[] = [
   { phase: 'EXPORT', run: exportEndpoints },
   { phase: 'QUERY', run: queryInteractions },
   { phase: 'DECIDE', run: decide },
+  { phase: 'IMPORT_ITEMS', run: importItems },
+  { phase: 'IMPORT_USERS', run: importUsers },
   { phase: 'IMPORT', run: importInteractions },
+  { phase: 'RECOMMENDER', run: awaitRecommenderModel },
   { phase: 'TRAIN', run: train },
   { phase: 'EVALUATE', run: evaluate },
   { phase: 'DEPLOY', run: deploy },

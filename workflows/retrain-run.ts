@@ -8,6 +8,7 @@ import { currentDetails } from './details';
 import type { JobState } from '../common/job-status';
 import type {
   CampaignState,
+  Duration,
   Outcome,
   Phase,
   PipelineSettings,
@@ -27,7 +28,10 @@ export const PHASE_ORDER: Phase[] = [
   'EXPORT',
   'QUERY',
   'DECIDE',
+  'IMPORT_ITEMS',
+  'IMPORT_USERS',
   'IMPORT',
+  'RECOMMENDER',
   'TRAIN',
   'EVALUATE',
   'DEPLOY',
@@ -35,11 +39,14 @@ export const PHASE_ORDER: Phase[] = [
   'DONE',
 ];
 
-/** A run that ends early without failing: SKIPPED at DECIDE, REJECTED by the gate or the deploy guard. */
+/**
+ * A run that ends early without failing: SKIPPED at DECIDE, REJECTED by the gate or the deploy
+ * guard; a recommender's run ends at RECOMMENDER (SUCCEEDED, or REGRESSED).
+ */
 export class RunEnded extends Error {
   override name = 'RunEnded';
   constructor(
-    readonly outcome: 'SKIPPED' | 'REJECTED',
+    readonly outcome: 'SKIPPED' | 'REJECTED' | 'SUCCEEDED' | 'REGRESSED',
     readonly reason: string
   ) {
     super(reason);
@@ -122,7 +129,7 @@ export class RetrainRun {
     stage: Stage,
     name: string,
     check: () => Promise<JobState>,
-    opts: { waitFirst?: boolean } = {}
+    opts: { waitFirst?: boolean; deadline?: Duration } = {}
   ): Promise<WaitOutcome> {
     const phase = this.progress.phase;
     const timing = this.progress.timings.at(-1);
@@ -131,7 +138,7 @@ export class RetrainRun {
     return waitForJob({
       name,
       check,
-      deadline: this.settings.deadlines[stage],
+      deadline: opts.deadline ?? this.settings.deadlines[stage],
       poll: this.settings.poll,
       stage,
       progress: resumed,
@@ -159,6 +166,8 @@ export class RetrainRun {
       jobs: p.jobs,
       metrics: p.metrics,
       gate: p.gate,
+      ...(p.datasets && { datasets: p.datasets }),
+      ...(p.recommender && { recommender: p.recommender }),
       campaignSolutionVersionArn: this.campaign?.solutionVersionArn ?? p.jobs.previousSolutionVersionArn ?? null,
       ...(p.training === 'stopped' &&
         p.jobs.solutionVersionArn && { stoppedSolutionVersionArn: p.jobs.solutionVersionArn }),

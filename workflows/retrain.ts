@@ -33,7 +33,7 @@ import { HistoryLimitReached } from './wait-for-job';
 
 type Ending =
   | { kind: 'succeeded' }
-  | { kind: 'ended'; outcome: 'SKIPPED' | 'REJECTED'; reason: string }
+  | { kind: 'ended'; outcome: RunEnded['outcome']; reason: string }
   | { kind: 'failed'; error: unknown }
   | { kind: 'cancelled'; error: unknown }
   | { kind: 'continue'; wait: WaitProgress };

@@ -1,7 +1,8 @@
 /**
  * Records RetrainWorkflow histories of the main paths on the real time-skipping server and writes
  * them to test/histories/. Run after a deliberate change to the workflow's command sequence:
- *   npx tsx test/replay/record-histories.ts
+ *   npx tsx test/replay/record-histories.ts            (all of them)
+ *   npx tsx test/replay/record-histories.ts datasets   (only the paths named)
  * The replay test then proves every committed history still replays on the current code. A run
  * that continues as new is recorded run by run (its first and its last run); a scheduled run is
  * recorded while the pipeline's lock is held by another run.
@@ -37,6 +38,31 @@ const RECORDINGS: Record<string, Recording> = {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'CREATE FAILED', reason: 'insufficient data' } },
   },
   'adopted-import': { scenario: { stats: HEALTHY_STATS, importStartTimesOutOnce: true } },
+  datasets: {
+    scenario: { stats: HEALTHY_STATS, datasetFiles: { items: 'aaaa1111ffff', users: 'bbbb2222ffff' } },
+    settings: {
+      datasets: {
+        items: { datasetArn: 'arn:aws:personalize:us-east-1:123456789012:dataset/shop/ITEMS', source: 's3://catalog/items/' },
+        users: { datasetArn: 'arn:aws:personalize:us-east-1:123456789012:dataset/shop/USERS', source: 's3://catalog/users.csv' },
+      },
+    },
+  },
+  recommender: {
+    scenario: {
+      stats: HEALTHY_STATS,
+      recommenderRecord: {
+        recommenderArn: 'arn:aws:personalize:us-east-1:123456789012:recommender/shop',
+        modelUpdatedAt: '2026-11-20T00:00:00.000Z',
+        metrics: { normalized_discounted_cumulative_gain_at_10: 0.2 },
+        runKey: 'shop-2026-11-20',
+      },
+      recommenderModels: [
+        { afterMs: 0, updatedAt: '2026-11-20T00:00:00.000Z', metrics: { normalized_discounted_cumulative_gain_at_10: 0.2 } },
+        { afterMs: 5 * HOUR, updatedAt: '2026-11-24T00:00:00.000Z', metrics: { normalized_discounted_cumulative_gain_at_10: 0.22 } },
+      ],
+    },
+    settings: { recommenderArn: 'arn:aws:personalize:us-east-1:123456789012:recommender/shop' },
+  },
   resumed: {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 6 * HOUR } },
     settings: { historyLimit: 60 },
@@ -144,8 +170,10 @@ async function main(): Promise<void> {
   const outDir = path.resolve(__dirname, '..', 'histories');
   fs.mkdirSync(outDir, { recursive: true });
   try {
-    for (const [name, rec] of Object.entries(RECORDINGS)) await recordRetrain(env, outDir, name, rec);
-    await recordScheduledWaits(env, outDir);
+    // Names given on the command line record only those (new paths), leaving the other histories as they are.
+    const only = process.argv.slice(2);
+    for (const [name, rec] of Object.entries(RECORDINGS)) if (!only.length || only.includes(name)) await recordRetrain(env, outDir, name, rec);
+    if (!only.length) await recordScheduledWaits(env, outDir);
   } finally {
     await env.teardown();
   }

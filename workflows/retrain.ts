@@ -1,6 +1,8 @@
 /**
- * RetrainWorkflow: one run per pipeline per day. export → query → decide → import → train →
- * evaluate → deploy → record. The phases are in retrain-phases.ts; this file is the run's life:
+ * RetrainWorkflow: one run per pipeline per day. export → query → decide → (items, users) →
+ * import → train → evaluate → deploy → record; a recommender's pipeline waits for the service's
+ * next model instead of train → evaluate → deploy. The phases are in retrain-phases.ts (and
+ * dataset-phases.ts, recommender-phases.ts); this file is the run's life:
  *
  * - a long wait continues as new outside any try/catch, once the handlers finished, carrying the
  *   whole progress (jobs, timings, poll counts, the wait's start, hence its deadline, and the

@@ -19,6 +19,7 @@ import type {
 } from '../common/types';
 import type { ImportState } from '../common/import-state';
 import type { InteractionsColumn } from '../common/interactions';
+import { datasetActivities } from './datasets';
 import { heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { holdoutActivities } from './holdout/activities';
 import { prepareInteractionsFile } from './interactions-file';
@@ -112,6 +113,8 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
     ...holdoutActivities({ settingsOf, portsOf }),
 
     ...recommendations,
+    ...datasetActivities(settingsOf, portsOf),
+
     async loadPipeline(pipeline: string): Promise<PipelineSettings> {
       return settingsOf(pipeline);
     },
@@ -272,6 +275,8 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
         const r = JSON.parse(text) as Partial<RetrainResult>;
         return { runKey: req.runKey, ...(r.outcome && { outcome: r.outcome }), ...(r.jobs?.solutionVersionArn && { solutionVersionArn: r.jobs.solutionVersionArn }) };
       }
+      // A recommender's pipeline trains nothing of its own.
+      if (s.recommenderArn) return null;
       const version = await recommender.findSolutionVersion({ solutionArn: s.solutionArn, name: req.solutionVersionName });
       return version ? { runKey: req.runKey, solutionVersionArn: version.solutionVersionArn } : null;
     },

@@ -7,6 +7,7 @@
  */
 import type { CampaignState, ImportMode, InteractionStats, Metrics, TrainingMode } from '../common/types';
 import type { JobObservation } from '../common/job-status';
+import type { RecommenderObservation } from '../common/datasets';
 import type { DestinationConfig, EventRecord, ItemRecord, PersonalizeRecord, UserRecord } from './realtime/mapping';
 
 export interface EndpointExporter {
@@ -75,6 +76,10 @@ export interface Recommender {
   /** Stops a pending or running training; a version already finished is left alone. */
   stopSolutionVersion(solutionVersionArn: string): Promise<void>;
   getSolutionMetrics(solutionVersionArn: string): Promise<Metrics>;
+  /** The import job of that name on that dataset, or null (looked up before a dataset file import is created). */
+  findImport?(req: { datasetArn: string; jobName: string }): Promise<{ jobArn: string; status: string } | null>;
+  /** A recommender (domain dataset group): its status, its model's time and modelMetrics. */
+  describeRecommender?(recommenderArn: string): Promise<RecommenderObservation>;
 
   /**
    * Every version of the solution with its status and who trained it (AUTOMATIC: the service, on
@@ -151,6 +156,20 @@ export interface ObjectStore {
   copy?(sourceUri: string, targetUri: string): Promise<void>;
   /** URIs of the objects directly under `prefix` (ending in '/'), not those in deeper folders; sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * What identifies the current version of an object, or of every object directly under a prefix
+   * ending in '/' (S3: ETag, size, last-modified; a directory: content hash and size); sorted by URI,
+   * empty when nothing is there.
+   */
+  objectVersions?(uri: string): Promise<ObjectVersion[]>;
+}
+
+export interface ObjectVersion {
+  uri: string;
+  size: number;
+  /** S3 ETag, or a content hash where the store has no ETag. */
+  etag: string;
+  lastModified?: string;
 }
 
 export interface RunNotification {

@@ -48,11 +48,11 @@ export function runEndOf(settled: { result: RetrainResult } | { error: unknown }
   throw err;
 }
 
-/** Exit codes: 0 SUCCEEDED or SKIPPED · 1 FAILED, REJECTED, terminated, timed out · 5 cancelled. */
+/** Exit codes: 0 SUCCEEDED or SKIPPED · 1 FAILED, REJECTED, REGRESSED, terminated, timed out · 5 cancelled. */
 export function exitCodeOf(end: RunEnd): number {
   if (end.kind === 'cancelled') return EXIT.cancelled;
   if (end.kind !== 'result') return EXIT.runFailed;
   const o = end.result.outcome;
   if (isCancelledResult(end.result)) return EXIT.cancelled;
-  return o === 'FAILED' || o === 'REJECTED' ? EXIT.runFailed : EXIT.ok;
+  return o === 'FAILED' || o === 'REJECTED' || o === 'REGRESSED' ? EXIT.runFailed : EXIT.ok;
 }

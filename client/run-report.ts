@@ -74,6 +74,7 @@ const OUTCOME_COLOUR: Record<string, string> = {
   SUCCEEDED: '#1a7f37',
   SKIPPED: '#8c959f',
   REJECTED: '#bf8700',
+  REGRESSED: '#bc4c00',
   FAILED: '#cf222e',
   CANCELLED: '#6e7781',
 };

@@ -73,11 +73,18 @@ export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): stri
       const ratio = base > 0 ? ` (${(cand[metric]! / base).toFixed(2)}× popularity)` : '';
       lines.push(`  popularity       ${metric} ${f(base)} on the same holdout${ratio}`);
     }
-    lines.push(`  deployed model   ${dep ? `${metric} ${f(dep[metric])}` : 'none (first deployment)'}`);
+    if (r.recommender) lines.push(`  previous model   ${dep ? `${metric} ${f(dep[metric])} (${r.recommender.previous?.runKey})` : 'none recorded (first model)'}`);
+    else lines.push(`  deployed model   ${dep ? `${metric} ${f(dep[metric])}` : 'none (first deployment)'}`);
   }
+  for (const [kind, d] of Object.entries(r.datasets ?? {})) lines.push(`  ${`${kind} dataset`.padEnd(16)} ${d.action}: ${d.reason}`);
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
   if (r.approval) lines.push(`  approval         ${describeDecision(r.approval)} (asked: ${r.approval.reason})`);
-  lines.push(`  campaign serves  ${campaignLine(r, opts)}`);
+  if (r.recommender) {
+    // A recommender deploys its own models: the line says what it serves and how it compares.
+    const model = r.recommender.model;
+    lines.push(`  recommender      ${r.recommender.recommenderArn}${model ? ` serves its model of ${model.modelUpdatedAt ?? 'an unknown time'}` : ''}`);
+    if (r.recommender.gate) lines.push(`  regression check ${r.recommender.regressed ? 'REGRESSED' : 'ok'}: ${r.recommender.gate.reason}`);
+  } else lines.push(`  campaign serves  ${campaignLine(r, opts)}`);
   const recs = recommendationsLine(r);
   if (recs) lines.push(`  recommendations  ${recs}`);
   for (const note of r.notes ?? []) lines.push(`  note             ${note}`);

@@ -50,8 +50,10 @@ const arn = (service: string, resource: string, example: string) =>
 const PERSONALIZE_NAME = '[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,62}';
 const PersonalizeArns = z.strictObject({
   datasetArn: arn('personalize', `dataset/${PERSONALIZE_NAME}/INTERACTIONS$`, 'dataset/<dataset group>/INTERACTIONS'),
-  solutionArn: arn('personalize', `solution/${PERSONALIZE_NAME}$`, 'solution/<name>'),
-  campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`, 'campaign/<name>'),
+  solutionArn: arn('personalize', `solution/${PERSONALIZE_NAME}$`, 'solution/<name>').optional(),
+  campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`, 'campaign/<name>').optional(),
+  /** A recommender (domain dataset group) instead of solutionArn + campaignArn: the service retrains it; runs import and watch its model. */
+  recommenderArn: arn('personalize', `recommender/${PERSONALIZE_NAME}$`, 'recommender/<name>').optional(),
   /** Role Personalize assumes to read the interactions file from S3. */
   importRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }),
   /** Role batch inference jobs assume (S3 read on the users file, write on the output); default importRoleArn. */
@@ -64,7 +66,24 @@ const PersonalizeArns = z.strictObject({
    * with the latest version, which would deploy every new version before the gate.
    */
   autoTraining: z.enum(['off', 'gate']).default('off'),
+}).superRefine((a, ctx) => {
+  if (a.recommenderArn && (a.solutionArn || a.campaignArn)) {
+    ctx.addIssue({ code: 'custom', path: ['recommenderArn'], message: 'give recommenderArn (a recommender) or solutionArn + campaignArn (a solution and its campaign), not both' });
+  } else if (!a.recommenderArn) {
+    for (const key of ['solutionArn', 'campaignArn'] as const) {
+      if (!a[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required unless the pipeline targets a recommender (recommenderArn)` });
+    }
+  }
 });
+
+/** An items or users dataset: a FULL import of its file (or folder) before training, skipped while the file is unchanged. */
+const DatasetSource = (type: 'ITEMS' | 'USERS') =>
+  z.strictObject({
+    /** s3://bucket/key.csv or s3://bucket/prefix/ (aws); a file or directory (local). */
+    source: z.string().min(1),
+    /** Required on aws; the local backend names its own. */
+    datasetArn: arn('personalize', `dataset/${PERSONALIZE_NAME}/${type}$`, `dataset/<dataset group>/${type}`).optional(),
+  });
 
 const ScoringModel = z.record(z.string().min(1), z.number({ message: 'scoring values must be numbers' }));
 
@@ -197,10 +216,10 @@ const Schedule = z.strictObject({
   paused: z.boolean().default(false),
 });
 
-const OUTCOMES = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'FAILED', 'CANCELLED'] as const;
+const OUTCOMES = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'REGRESSED', 'FAILED', 'CANCELLED'] as const;
 
 const Notifications = z.strictObject({
-  on: z.array(z.enum(OUTCOMES)).default(['FAILED', 'REJECTED']),
+  on: z.array(z.enum(OUTCOMES)).default(['FAILED', 'REJECTED', 'REGRESSED']),
   webhookUrl: z.url().optional(),
   snsTopicArn: arn('sns', '[\\w-]+$', '<topic name>').optional(),
 });
@@ -219,6 +238,11 @@ const Deadlines = z.strictObject({
   evaluate: Duration.default('12h'),
   deploy: Duration.default('2h'),
   recommend: Duration.default('6h'),
+  /** Each items / users dataset import (default 6h). */
+  items: Duration.optional(),
+  users: Duration.optional(),
+  /** The wait for a recommender's next model (default 8 days; the service retrains every 7). */
+  recommender: Duration.optional(),
 });
 
 /** Recommendations out after a successful deploy, for the messaging tools. */
@@ -335,7 +359,11 @@ const Pipeline = z
       pauseOnFailure: false,
       paused: false,
     }),
-    notifications: Notifications.default({ on: ['FAILED', 'REJECTED'] }),
+    notifications: Notifications.default({ on: ['FAILED', 'REJECTED', 'REGRESSED'] }),
+    /** The items and users datasets, imported FULL before training when their files changed. */
+    datasets: z.strictObject({ items: DatasetSource('ITEMS').optional(), users: DatasetSource('USERS').optional() }).optional(),
+    /** Local backend: the local recommender behaves like a Personalize recommender and retrains itself on this schedule. */
+    localRecommender: z.strictObject({ retrainEvery: Duration.default('7 days') }).optional(),
     /** The staleness watchdog: a daily check with the same notifiers. */
     staleness: Staleness.default({ enabled: true, maxAgeDays: 3, hour: 9, minute: 0 }),
     /** The real-time path (HTTP gateway → Personalize Events). */
@@ -383,6 +411,15 @@ const Pipeline = z
     }
     if (p.realtime && p.backend === 'aws' && !/^s3:\/\/[^/]+\/.*\/$|^s3:\/\/[^/]+\/$/.test(p.realtime.logPrefix ?? '')) {
       ctx.addIssue({ code: 'custom', path: ['realtime', 'logPrefix'], message: 'the aws backend keeps the event log in S3: an s3://bucket/prefix/ ending in /' });
+    }
+    for (const kind of ['items', 'users'] as const) {
+      if (p.backend === 'aws' && p.datasets?.[kind]) {
+        if (!p.datasets[kind].datasetArn) ctx.addIssue({ code: 'custom', path: ['datasets', kind, 'datasetArn'], message: `the aws backend needs the ${kind} dataset's ARN` });
+        if (!/^s3:\/\/[^/]+\/.+/.test(p.datasets[kind].source)) ctx.addIssue({ code: 'custom', path: ['datasets', kind, 'source'], message: 'expected s3://bucket/key.csv or s3://bucket/prefix/' });
+      }
+    }
+    if (p.localRecommender && p.backend !== 'local') {
+      ctx.addIssue({ code: 'custom', path: ['localRecommender'], message: 'localRecommender is the local backend\'s; on aws set personalize.recommenderArn' });
     }
     if (p.realtime && p.backend === 'aws' && p.realtime.eventChoice === 'PutEvents' && !p.realtime.trackingId) {
       ctx.addIssue({ code: 'custom', path: ['realtime', 'trackingId'], message: 'PutEvents needs the event tracker id of the dataset group' });
@@ -523,6 +560,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       if (rec && rec.audience !== 'window' && !/^[a-z0-9]+:\/\//.test(rec.audience)) rec.audience = `file://${path.resolve(base, rec.audience)}`;
       if (rec?.outputPrefix) rec.outputPrefix = toFileUri(base, rec.outputPrefix);
       if (p.realtime?.logPrefix) p.realtime.logPrefix = toFileUri(base, p.realtime.logPrefix);
+      for (const d of [p.datasets?.items, p.datasets?.users]) if (d) d.source = toFileOrDirUri(base, d.source);
     }
   }
   return config;
@@ -534,11 +572,24 @@ function toFileUri(base: string, p: string): string {
   return `file://${abs.endsWith('/') ? abs : `${abs}/`}`;
 }
 
+/** A dataset source keeps what it names: a file stays a file, a directory ends in '/'. */
+function toFileOrDirUri(base: string, p: string): string {
+  if (/^[a-z0-9]+:\/\//.test(p)) return p;
+  const abs = path.resolve(base, p);
+  const isDir = p.endsWith('/') || (fs.existsSync(abs) && fs.statSync(abs).isDirectory());
+  return `file://${abs}${isDir && !abs.endsWith('/') ? '/' : ''}`;
+}
+
 const LOCAL_ARNS = (name: string) => ({
   datasetArn: `arn:aws:personalize:local:000000000000:dataset/${name}/INTERACTIONS`,
   solutionArn: `arn:aws:personalize:local:000000000000:solution/${name}`,
   campaignArn: `arn:aws:personalize:local:000000000000:campaign/${name}`,
 });
+
+/** The recommender of a local pipeline in localRecommender mode. */
+export function localRecommenderArn(name: string): string {
+  return `arn:aws:personalize:local:000000000000:recommender/${name}`;
+}
 
 /** The sources of a pipeline, whether configured as `source` or `sources`. */
 export function pipelineSources(p: PipelineConfig): SourceConfig[] {
@@ -598,7 +649,13 @@ function holdoutSettings({ enabled: _enabled, ...h }: PipelineConfig['gate']['ho
 
 /** What the workflow reads through the loadPipeline activity. */
 export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSettings; phaseSearchAttribute: boolean }): PipelineSettings {
-  const arns = p.personalize ?? LOCAL_ARNS(p.name);
+  const local = LOCAL_ARNS(p.name);
+  const arns = p.personalize ?? local;
+  const datasetArnPrefix = arns.datasetArn.slice(0, -'INTERACTIONS'.length);
+  const datasets: PipelineSettings['datasets'] = {};
+  if (p.datasets?.items) datasets.items = { source: p.datasets.items.source, datasetArn: p.datasets.items.datasetArn ?? `${datasetArnPrefix}ITEMS` };
+  if (p.datasets?.users) datasets.users = { source: p.datasets.users.source, datasetArn: p.datasets.users.datasetArn ?? `${datasetArnPrefix}USERS` };
+  const recommenderArn = p.personalize?.recommenderArn ?? (p.localRecommender ? localRecommenderArn(p.name) : undefined);
   return {
     pipeline: p.name,
     source: pipelineSources(p)[0]!.kind,
@@ -610,9 +667,19 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
     importMode: p.importMode,
     trainingMode: p.trainingMode,
     datasetArn: arns.datasetArn,
-    solutionArn: arns.solutionArn,
-    campaignArn: arns.campaignArn,
-    gate: { metric: p.gate.metric, tolerance: p.gate.tolerance, ...(p.gate.holdout.enabled && { holdout: holdoutSettings(p.gate.holdout) }) },
+    // A recommender's pipeline has neither; nothing on its path reads them.
+    solutionArn: arns.solutionArn ?? '',
+    campaignArn: arns.campaignArn ?? '',
+    ...(Object.keys(datasets).length && { datasets }),
+    ...(recommenderArn && { recommenderArn }),
+    gate: {
+      metric: p.gate.metric,
+      tolerance: p.gate.tolerance,
+      approval: p.gate.approval,
+      approvalTimeout: p.gate.approvalTimeout,
+      approvalDefault: p.gate.approvalDefault,
+      ...(p.gate.holdout.enabled && { holdout: holdoutSettings(p.gate.holdout) }),
+    },
     deadlines: p.deadlines as StageDeadlines,
     poll: {
       initial: p.poll.initial ?? defaults.poll.initial,

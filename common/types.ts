@@ -3,6 +3,7 @@
  * workflow bundle can include this file.
  */
 
+import type { DatasetImportOutcome, DatasetKind, DatasetSettings, RecommenderCheck } from './datasets';
 import type { ImportPlan } from './import-state';
 import type { HoldoutScores, HoldoutSettings, HoldoutSplitFacts } from './holdout';
 
@@ -15,7 +16,12 @@ export type Phase =
   | 'EXPORT'
   | 'QUERY'
   | 'DECIDE'
+  /** The items / users datasets (FULL imports, skipped when their files did not change). */
+  | 'IMPORT_ITEMS'
+  | 'IMPORT_USERS'
   | 'IMPORT'
+  /** A recommender (domain dataset group) trains itself: wait for its next model instead of TRAIN/EVALUATE/DEPLOY. */
+  | 'RECOMMENDER'
   | 'TRAIN'
   | 'EVALUATE'
   /** The gate passed; the run waits for an operator's decision before DEPLOY (gate.approval). */
@@ -26,7 +32,8 @@ export type Phase =
   | 'RECORD'
   | 'DONE';
 
-export type Outcome = 'SUCCEEDED' | 'SKIPPED' | 'REJECTED' | 'FAILED' | 'CANCELLED';
+/** REGRESSED: a recommender's new model scores worse than the one before it beyond the gate's tolerance (an alert: it serves already). */
+export type Outcome = 'SUCCEEDED' | 'SKIPPED' | 'REJECTED' | 'REGRESSED' | 'FAILED' | 'CANCELLED';
 
 export type ImportMode = 'FULL' | 'INCREMENTAL';
 export type TrainingMode = 'FULL' | 'UPDATE';
@@ -56,6 +63,11 @@ export interface StageDeadlines {
   /** The holdout's batch inference jobs (AWS); absent: DEFAULT_EVALUATE_DEADLINE. */
   evaluate?: Duration;
   deploy: Duration;
+  /** Each items / users import (default 6h). */
+  items?: Duration;
+  users?: Duration;
+  /** The wait for a recommender's next model (default 8 days: the service retrains every 7). */
+  recommender?: Duration;
   /** Batch inference of the recommendations out (runs recorded before it have none: 6 hours). */
   recommend?: Duration;
 }
@@ -163,6 +175,10 @@ export interface PipelineSettings {
   recommendations?: RecommendationSettings;
   /** Continue as new once a run's history has this many events (default 8,000; Temporal's own suggestion also counts). */
   historyLimit?: number;
+  /** The items and users datasets this pipeline imports (FULL, before training). */
+  datasets?: Partial<Record<DatasetKind, DatasetSettings>>;
+  /** The pipeline targets this recommender (a domain dataset group) instead of solutionArn + campaignArn. */
+  recommenderArn?: string;
 }
 
 export interface RetrainInput {
@@ -321,7 +337,13 @@ export interface RetrainProgress {
     /** Batch inference jobs scoring the candidate and the deployed version on the holdout (AWS). */
     candidateEvaluationJobArn?: string;
     deployedEvaluationJobArn?: string;
+    itemsImportJobArn?: string;
+    usersImportJobArn?: string;
   };
+  /** What each items / users dataset phase did (imported, or skipped as unchanged). */
+  datasets?: Partial<Record<DatasetKind, DatasetImportOutcome>>;
+  /** The recommender path: the model waited for, its metrics, and the comparison with the one before. */
+  recommender?: RecommenderCheck;
   stats?: InteractionStats;
   malformed?: Record<string, number>;
   /** The import's mode and window (workflows/import-plan.ts), planned before the query. */
@@ -356,6 +378,8 @@ export interface RetrainResult {
   gate?: GateDecision;
   approval?: ApprovalState;
   autoTrained?: RetrainProgress['autoTrained'];
+  datasets?: RetrainProgress['datasets'];
+  recommender?: RecommenderCheck;
   campaignSolutionVersionArn?: string | null;
   /** The recommendations written for the messaging tools (or why there are none). */
   recommendations?: RecommendationsOutcome;

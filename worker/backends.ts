@@ -83,6 +83,7 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
     stateDir,
     minTrainingMs: opts.local?.minTrainingMs ?? toMs(config.local.minTraining),
     deployMs: opts.local?.deployMs ?? toMs(config.local.deployLatency),
+    ...(p.localRecommender && { recommenderRetrainMs: toMs(p.localRecommender.retrainEvery) }),
   });
   const store = new FileObjectStore();
   return {

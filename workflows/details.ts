@@ -10,6 +10,8 @@ const JOB_LABELS: Record<string, string> = {
   queryId: 'interactions query',
   interactionsUri: 'interactions file',
   importJobArn: 'dataset import job',
+  itemsImportJobArn: 'items import job',
+  usersImportJobArn: 'users import job',
   solutionVersionArn: 'solution version (candidate)',
   previousSolutionVersionArn: 'deployed before this run',
 };

@@ -24,6 +24,8 @@ import { PROMOTION_HISTORY_PATCH } from './rollback-plan';
 import { HOLDOUT_PATCH } from './holdout';
 import { gateOnHoldout, holdOut } from './holdout-phases';
 import { recommend } from './recommend-phase';
+import { importItems, importUsers } from './dataset-phases';
+import { awaitRecommenderModel } from './recommender-phases';
 
 export interface PhaseStep {
   phase: Phase;
@@ -264,7 +266,10 @@ export const PHASES: PhaseStep[] = [
   { phase: 'EXPORT', run: exportEndpoints },
   { phase: 'QUERY', run: queryInteractions },
   { phase: 'DECIDE', run: decide },
+  { phase: 'IMPORT_ITEMS', run: importItems },
+  { phase: 'IMPORT_USERS', run: importUsers },
   { phase: 'IMPORT', run: importInteractions },
+  { phase: 'RECOMMENDER', run: awaitRecommenderModel },
   // personalize.autoTraining: gate — the service trains; the run gates its newest automatic version.
   { phase: 'TRAIN', run: (r) => (r.settings.autoTraining === 'gate' ? adoptAutoTrainedVersion(r) : train(r)) },
   { phase: 'EVALUATE', run: evaluate },

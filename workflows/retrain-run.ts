@@ -8,6 +8,7 @@ import { currentDetails } from './details';
 import type { JobState } from '../common/job-status';
 import type {
   CampaignState,
+  Duration,
   Outcome,
   Phase,
   PipelineSettings,
@@ -32,7 +33,10 @@ export const PHASE_ORDER: Phase[] = [
   'EXPORT',
   'QUERY',
   'DECIDE',
+  'IMPORT_ITEMS',
+  'IMPORT_USERS',
   'IMPORT',
+  'RECOMMENDER',
   'TRAIN',
   'EVALUATE',
   'AWAITING_APPROVAL',
@@ -42,11 +46,14 @@ export const PHASE_ORDER: Phase[] = [
   'DONE',
 ];
 
-/** A run that ends early without failing: SKIPPED at DECIDE, REJECTED by the gate or the deploy guard. */
+/**
+ * A run that ends early without failing: SKIPPED at DECIDE, REJECTED by the gate or the deploy
+ * guard; a recommender's run ends at RECOMMENDER (SUCCEEDED, or REGRESSED).
+ */
 export class RunEnded extends Error {
   override name = 'RunEnded';
   constructor(
-    readonly outcome: 'SKIPPED' | 'REJECTED',
+    readonly outcome: 'SKIPPED' | 'REJECTED' | 'SUCCEEDED' | 'REGRESSED',
     readonly reason: string
   ) {
     super(reason);
@@ -129,7 +136,7 @@ export class RetrainRun {
     stage: Stage,
     name: string,
     check: () => Promise<JobState>,
-    opts: { waitFirst?: boolean } = {}
+    opts: { waitFirst?: boolean; deadline?: Duration } = {}
   ): Promise<WaitOutcome> {
     const phase = this.progress.phase;
     const timing = this.progress.timings.at(-1);
@@ -139,7 +146,7 @@ export class RetrainRun {
       name,
       check,
       // Settings recorded before a stage existed have no deadline for it.
-      deadline: this.settings.deadlines[stage] ?? DEFAULT_STAGE_DEADLINES[stage] ?? DEFAULT_EVALUATE_DEADLINE,
+      deadline: opts.deadline ?? this.settings.deadlines[stage] ?? DEFAULT_STAGE_DEADLINES[stage] ?? DEFAULT_EVALUATE_DEADLINE,
       poll: this.settings.poll,
       stage,
       progress: resumed,
@@ -172,6 +179,8 @@ export class RetrainRun {
       ...(p.approval && { approval: { ...p.approval } }),
       ...(p.autoTrained && { autoTrained: p.autoTrained }),
       ...(p.recommendations && { recommendations: p.recommendations }),
+      ...(p.datasets && { datasets: p.datasets }),
+      ...(p.recommender && { recommender: p.recommender }),
       campaignSolutionVersionArn: this.campaign?.solutionVersionArn ?? p.jobs.previousSolutionVersionArn ?? null,
       ...(p.training === 'stopped' &&
         p.jobs.solutionVersionArn && { stoppedSolutionVersionArn: p.jobs.solutionVersionArn }),

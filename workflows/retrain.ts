@@ -1,6 +1,8 @@
 /**
- * RetrainWorkflow: one run per pipeline per day. export → query → decide → import → train →
- * evaluate → deploy → record. The phases are in retrain-phases.ts; this file is the run's life:
+ * RetrainWorkflow: one run per pipeline per day. export → query → decide → (items, users) →
+ * import → train → evaluate → deploy → record; a recommender's pipeline waits for the service's
+ * next model instead of train → evaluate → deploy. The phases are in retrain-phases.ts (and
+ * dataset-phases.ts, recommender-phases.ts); this file is the run's life:
  *
  * - a long wait continues as new outside any try/catch, once the handlers finished, carrying the
  *   whole progress (jobs, timings, poll counts, the wait's start, hence its deadline, and the
@@ -34,7 +36,7 @@ import { HistoryLimitReached } from './wait-for-job';
 
 type Ending =
   | { kind: 'succeeded' }
-  | { kind: 'ended'; outcome: 'SKIPPED' | 'REJECTED'; reason: string }
+  | { kind: 'ended'; outcome: RunEnded['outcome']; reason: string }
   | { kind: 'failed'; error: unknown }
   | { kind: 'cancelled'; error: unknown }
   | { kind: 'continue'; wait: WaitProgress };

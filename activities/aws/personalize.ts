@@ -9,6 +9,7 @@ import {
   CreateSolutionVersionCommand,
   DescribeCampaignCommand,
   DescribeDatasetImportJobCommand,
+  DescribeRecommenderCommand,
   DescribeSolutionCommand,
   DescribeSolutionVersionCommand,
   GetSolutionMetricsCommand,
@@ -23,6 +24,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { normalizePersonalizeStatus, type JobObservation } from '../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../common/types';
+import type { RecommenderObservation } from '../../common/datasets';
 import type { Recommender, SolutionVersionListing } from '../ports';
 import { automationProblems, isLatestPseudoVersion, type AutoTrainingMode } from './automation';
 import { awsFailure, errorName, withAwsErrors } from './errors';
@@ -97,6 +99,40 @@ export class PersonalizeRecommender implements Recommender {
       `an import job named "${jobName}" already exists but not on ${datasetArn}; import job names are unique per account and region and no API frees one, so another dataset holds this name for good: start the run with --rerun <suffix> (new job names) or rename the pipeline`,
       'ImportJobNameTaken'
     );
+  }
+
+  /** ListDatasetImportJobs of the dataset (its order is not documented: every page is read until the name turns up). */
+  async findImport(req: { datasetArn: string; jobName: string }): Promise<{ jobArn: string; status: string } | null> {
+    return withAwsErrors('personalize:ListDatasetImportJobs', req.datasetArn, async () => {
+      for await (const page of paginateListDatasetImportJobs({ client: this.client, pageSize: 100 }, { datasetArn: req.datasetArn })) {
+        const job = page.datasetImportJobs?.find((j) => j.jobName === req.jobName);
+        if (job?.datasetImportJobArn) return { jobArn: job.datasetImportJobArn, status: job.status ?? 'UNKNOWN' };
+      }
+      return null;
+    });
+  }
+
+  /**
+   * A recommender's model has no id: its time is the later of the recommender's lastUpdatedDateTime
+   * and, once ACTIVE, its latest update's; modelMetrics are the model's offline metrics.
+   */
+  async describeRecommender(recommenderArn: string): Promise<RecommenderObservation> {
+    const out = await withAwsErrors('personalize:DescribeRecommender', recommenderArn, () =>
+      this.client.send(new DescribeRecommenderCommand({ recommenderArn }))
+    );
+    const r = out.recommender ?? {};
+    const u = r.latestRecommenderUpdate;
+    const times = [r.lastUpdatedDateTime, u && normalizePersonalizeStatus(u.status ?? '') === 'ACTIVE' ? u.lastUpdatedDateTime : undefined]
+      .filter((d): d is Date => d instanceof Date)
+      .map((d) => d.getTime());
+    return {
+      recommenderArn,
+      status: r.status ?? 'UNKNOWN',
+      ...(r.failureReason && { failureReason: r.failureReason }),
+      modelUpdatedAt: times.length ? new Date(Math.max(...times)).toISOString() : null,
+      metrics: { ...(r.modelMetrics ?? {}) },
+      ...(u && { update: { status: u.status ?? 'UNKNOWN', ...(u.failureReason && { failureReason: u.failureReason }) } }),
+    };
   }
 
   async describeImport(jobArn: string): Promise<JobObservation> {

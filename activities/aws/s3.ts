@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import type { ObjectStore } from '../ports';
+import type { ObjectStore, ObjectVersion } from '../ports';
 import { awsErrorKind, awsFailure, withAwsErrors } from './errors';
 
 export interface S3Location {
@@ -115,6 +115,37 @@ export class S3ObjectStore implements ObjectStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return keys.sort().map((k) => `s3://${Bucket}/${k}`);
+  }
+
+  /** HeadObject of a key; ListObjectsV2 (with the '/' delimiter, as Personalize reads a folder) of a prefix. */
+  async objectVersions(uri: string): Promise<ObjectVersion[]> {
+    if (!uri.endsWith('/')) {
+      const location = parseS3Uri(uri);
+      try {
+        const head = await this.client.send(new HeadObjectCommand(location));
+        return [{ uri, size: head.ContentLength ?? 0, etag: head.ETag ?? '', ...(head.LastModified && { lastModified: head.LastModified.toISOString() }) }];
+      } catch (err) {
+        const kind = awsErrorKind(err);
+        if (kind === 'not-found') return [];
+        throw awsFailure(err, { operation: 's3:HeadObject', resource: uri, hint: kind === 'access-denied' ? missingKeyHint(uri) : undefined });
+      }
+    }
+    const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+    if (!m) throw new TypeError(`not an s3://bucket/prefix/ URI: ${uri}`);
+    const [, Bucket, Prefix] = m as unknown as [string, string, string];
+    const out: ObjectVersion[] = [];
+    let token: string | undefined;
+    do {
+      const page = await withAwsErrors('s3:ListBucket', uri, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket, Prefix, Delimiter: '/', ...(token && { ContinuationToken: token }) }))
+      );
+      for (const o of page.Contents ?? []) {
+        if (!o.Key || o.Key === Prefix) continue;
+        out.push({ uri: `s3://${Bucket}/${o.Key}`, size: o.Size ?? 0, etag: o.ETag ?? '', ...(o.LastModified && { lastModified: o.LastModified.toISOString() }) });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => (a.uri < b.uri ? -1 : 1));
   }
 
   async exists(uri: string): Promise<boolean> {

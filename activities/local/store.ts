@@ -3,12 +3,12 @@
  * temporary file beside the target and is renamed over it, so a reader sees the old object or the
  * new one, never half of one, and a failed write leaves the old object in place.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStore } from '../ports';
+import type { ObjectStore, ObjectVersion } from '../ports';
 import { fileUriToPath } from './files';
 
 function tempBeside(file: string): string {
@@ -83,6 +83,22 @@ export class FileObjectStore implements ObjectStore {
       .filter((e) => e.isFile() && !(e.name.startsWith('.') && e.name.endsWith('.tmp')))
       .map((e) => `${base}${e.name}`)
       .sort();
+  }
+
+  /** A file has no ETag here: its content hash stands in for one (a rewrite with the same bytes is no change). */
+  async objectVersions(uri: string): Promise<ObjectVersion[]> {
+    const uris = uri.endsWith('/') ? await this.list(uri) : (await this.exists(uri)) ? [uri] : [];
+    const out: ObjectVersion[] = [];
+    for (const u of uris) {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of fs.createReadStream(fileUriToPath(u))) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      out.push({ uri: u, size, etag: hash.digest('hex') });
+    }
+    return out;
   }
 
   async exists(uri: string): Promise<boolean> {

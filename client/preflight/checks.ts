@@ -151,6 +151,8 @@ export async function checkDatasetSchema(c: PreflightClients, p: PipelineConfig)
 export async function checkAutomation(c: PreflightClients, p: PipelineConfig): Promise<CheckResult[]> {
   const check = 'automatic training and deployment';
   const pz = p.personalize!;
+  // A recommender retrains itself on the service's schedule; the pipeline deploys nothing to it.
+  if (!pz.solutionArn || !pz.campaignArn) return [ok(check, `${pz.recommenderArn} retrains itself; runs wait for its next model`)];
   try {
     const [solution, campaign] = await Promise.all([
       c.personalize.send(new DescribeSolutionCommand({ solutionArn: pz.solutionArn })),

@@ -89,6 +89,36 @@ export function importJobsArn(scope: AwsScope, p: PipelineConfig): string {
   return `arn:${scope.partition}:personalize:${scope.region}:${scope.account}:dataset-import-job/${p.name}-*`;
 }
 
+/** Training and deploying: a pipeline with a solution and a campaign (a recommender's has neither). */
+function solutionGrants(id: string, solutionArn: string, campaignArn: string): Grant[] {
+  return [
+    {
+      sid: `${id}Train`,
+      actions: [
+        'personalize:DescribeSolution',
+        'personalize:CreateSolutionVersion',
+        'personalize:DescribeSolutionVersion',
+        'personalize:StopSolutionVersionCreation',
+        'personalize:GetSolutionMetrics',
+      ],
+      // Solution versions are `<solutionArn>/<id>`: IAM knows them as the solution resource type.
+      resources: [solutionArn, `${solutionArn}/*`],
+      why: 'train solution versions, follow and stop them, read their metrics',
+    },
+    {
+      sid: `${id}Deploy`,
+      actions: ['personalize:DescribeCampaign', 'personalize:UpdateCampaign'],
+      resources: [campaignArn],
+      why: 'deploy the version the gate passed',
+    },
+  ];
+}
+
+/** A dataset source: the object itself, or every object under its folder. */
+function datasetPlace(uri: string): S3Place {
+  return uri.endsWith('/') ? s3Place(uri) : s3Place(uri.slice(0, uri.lastIndexOf('/') + 1));
+}
+
 /** What the worker needs for one AWS pipeline. */
 export function workerGrants(p: PipelineConfig): Grant[] {
   if (p.backend !== 'aws' || !p.personalize || p.warehouse.kind !== 'athena') return [];
@@ -102,33 +132,43 @@ export function workerGrants(p: PipelineConfig): Grant[] {
   const events = eventPlaces(p);
   const glue = (kind: string) => `arn:${partition}:glue:${region}:${account}:${kind}`;
   const tables = pipelineGlueTables(p).map((t) => t.name);
+  const datasetArns = [p.datasets?.items?.datasetArn, p.datasets?.users?.datasetArn].filter((a): a is string => !!a);
+  const datasetPlaces = [p.datasets?.items?.source, p.datasets?.users?.source].filter((u): u is string => !!u).map(datasetPlace);
 
   const grants: Grant[] = [
     {
       sid: `${id}Import`,
       actions: ['personalize:CreateDatasetImportJob', 'personalize:DescribeDatasetImportJob'],
-      resources: [pz.datasetArn, importJobsArn(scope, p)],
-      why: 'import the interactions file into the dataset and follow the import job',
+      resources: [pz.datasetArn, ...datasetArns, importJobsArn(scope, p)],
+      why: 'import the interactions file (and the items / users files) into their datasets and follow the import jobs',
     },
-    {
-      sid: `${id}Train`,
-      actions: [
-        'personalize:DescribeSolution',
-        'personalize:CreateSolutionVersion',
-        'personalize:DescribeSolutionVersion',
-        'personalize:StopSolutionVersionCreation',
-        'personalize:GetSolutionMetrics',
-      ],
-      // Solution versions are `<solutionArn>/<id>`: IAM knows them as the solution resource type.
-      resources: [pz.solutionArn, `${pz.solutionArn}/*`],
-      why: 'train solution versions, follow and stop them, read their metrics',
-    },
-    {
-      sid: `${id}Deploy`,
-      actions: ['personalize:DescribeCampaign', 'personalize:UpdateCampaign'],
-      resources: [pz.campaignArn],
-      why: 'deploy the version the gate passed',
-    },
+  ];
+  if (pz.solutionArn && pz.campaignArn) grants.push(...solutionGrants(id, pz.solutionArn, pz.campaignArn));
+  if (pz.recommenderArn) {
+    grants.push({
+      sid: `${id}Recommender`,
+      actions: ['personalize:DescribeRecommender'],
+      resources: [pz.recommenderArn],
+      why: "wait for the recommender's next model and read its metrics",
+    });
+  }
+  if (datasetPlaces.length) {
+    grants.push(
+      {
+        sid: `${id}DatasetFiles`,
+        actions: ['s3:GetObject'],
+        resources: datasetPlaces.map((d) => objectsArn(scope, d)),
+        why: "read the items / users files' versions (HeadObject) to skip an unchanged file",
+      },
+      {
+        sid: `${id}DatasetBuckets`,
+        actions: ['s3:ListBucket'],
+        resources: unique(datasetPlaces.map((d) => bucketArn(scope, d.bucket))),
+        why: 'list the items / users folders',
+      }
+    );
+  }
+  grants.push(
     {
       sid: `${id}FindJobs`,
       actions: ['personalize:ListDatasetImportJobs', 'personalize:ListSolutionVersions'],
@@ -177,8 +217,8 @@ export function workerGrants(p: PipelineConfig): Grant[] {
       actions: ['s3:ListBucket', 's3:GetBucketLocation'],
       resources: unique([work.bucket, results.bucket, ...events.map((e) => e.bucket)]).map((b) => bucketArn(scope, b)),
       why: 'list the work and event buckets',
-    },
-  ];
+    }
+  );
   const exporting = pipelineSources(p).find((s) => s.kind === 'pinpoint' && s.endpointExport.enabled);
   if (exporting?.kind === 'pinpoint') {
     const app = `arn:${partition}:mobiletargeting:${region}:${account}:apps/${exporting.endpointExport.applicationId}`;

@@ -38,6 +38,31 @@ const RECORDINGS: Record<string, Recording> = {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'CREATE FAILED', reason: 'insufficient data' } },
   },
   'adopted-import': { scenario: { stats: HEALTHY_STATS, importStartTimesOutOnce: true } },
+  datasets: {
+    scenario: { stats: HEALTHY_STATS, datasetFiles: { items: 'aaaa1111ffff', users: 'bbbb2222ffff' } },
+    settings: {
+      datasets: {
+        items: { datasetArn: 'arn:aws:personalize:us-east-1:123456789012:dataset/shop/ITEMS', source: 's3://catalog/items/' },
+        users: { datasetArn: 'arn:aws:personalize:us-east-1:123456789012:dataset/shop/USERS', source: 's3://catalog/users.csv' },
+      },
+    },
+  },
+  recommender: {
+    scenario: {
+      stats: HEALTHY_STATS,
+      recommenderRecord: {
+        recommenderArn: 'arn:aws:personalize:us-east-1:123456789012:recommender/shop',
+        modelUpdatedAt: '2026-11-20T00:00:00.000Z',
+        metrics: { normalized_discounted_cumulative_gain_at_10: 0.2 },
+        runKey: 'shop-2026-11-20',
+      },
+      recommenderModels: [
+        { afterMs: 0, updatedAt: '2026-11-20T00:00:00.000Z', metrics: { normalized_discounted_cumulative_gain_at_10: 0.2 } },
+        { afterMs: 5 * HOUR, updatedAt: '2026-11-24T00:00:00.000Z', metrics: { normalized_discounted_cumulative_gain_at_10: 0.22 } },
+      ],
+    },
+    settings: { recommenderArn: 'arn:aws:personalize:us-east-1:123456789012:recommender/shop' },
+  },
   resumed: {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 6 * HOUR } },
     settings: { historyLimit: 60 },

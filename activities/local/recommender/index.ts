@@ -22,6 +22,8 @@ import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../../
 import type { Recommender, SolutionVersionListing } from '../../ports';
 import { fileUriToPath, readJson, writeJsonAtomic } from '../files';
 import { BASELINE_PREFIX } from './baseline';
+import { ItemCatalog, metadataKindOf, readMetadataCsv, withNewItems, type MetadataTable } from './catalog';
+import type { RecommenderObservation } from '../../../common/datasets';
 import type { EventLogSlice, ImportOutcome, JobTask, TrainingOutcome } from './jobs';
 import { deserializeModel, Scorer } from './model';
 import { runInThread, TaskTerminated } from './thread';
@@ -112,6 +114,19 @@ interface CampaignRecord extends Timestamps {
   updates: { solutionVersionArn: string; requestedAt: string }[];
 }
 
+export interface RecommendOptions {
+  /** Items-dataset columns to return with each item (GetRecommendations metadataColumns). */
+  metadataColumns?: string[];
+  /** How many new items (no interactions yet) the cold-start fallback may add (default a tenth of the list, at least one). */
+  coldStartSlots?: number;
+}
+
+export interface RecommendedItem {
+  itemId: string;
+  score: number;
+  metadata?: Record<string, string>;
+}
+
 /** One line of the real-time event log (the shape the real-time sink writes). */
 export interface RealtimeEvent {
   kind: 'event' | 'user' | 'item';
@@ -132,7 +147,26 @@ export interface LocalRecommenderOptions {
   minTrainingMs?: number;
   /** Shortest campaign update, counted from the request (the model load is the rest). */
   deployMs?: number;
+  /** A local recommender (describeRecommender) retrains itself this often, as Personalize's do every 7 days. */
+  recommenderRetrainMs?: number;
 }
+
+/** A local recommender: it trains on its dataset group's data on its own schedule, like a Personalize recommender. */
+interface RecommenderRecord extends Timestamps {
+  recommenderArn: string;
+  status: string;
+  failureReason?: string;
+  /** The solution version that serves, and when it started to. */
+  modelVersionArn: string | null;
+  modelUpdatedAt: string | null;
+  modelMetrics: Metrics;
+  /** A retraining in progress, and when the last one started (the schedule counts from it). */
+  trainingVersionArn?: string;
+  lastTrainingAt?: string;
+  trainings: number;
+}
+
+const WEEK_MS = 7 * 86_400_000;
 
 interface Lease {
   pid: number;
@@ -363,6 +397,12 @@ export class LocalRecommender implements Recommender {
     });
   }
 
+  async findImport(req: { datasetArn: string; jobName: string }): Promise<{ jobArn: string; status: string } | null> {
+    if (!NAME.test(req.jobName)) return null;
+    const job = readJson<ImportJobRecord>(this.importFile(req.jobName));
+    return job && job.datasetArn === req.datasetArn ? { jobArn: job.datasetImportJobArn, status: job.status } : null;
+  }
+
   async describeImport(jobArn: string): Promise<JobObservation> {
     const jobName = arnTail(jobArn, 'dataset-import-job');
     const job = readJson<ImportJobRecord>(this.importFile(jobName));
@@ -386,6 +426,22 @@ export class LocalRecommender implements Recommender {
     }
     if (job.status !== 'CREATE IN_PROGRESS') return;
     const outputTableFile = this.p('tables', `${jobName}.json`);
+    const metadataKind = metadataKindOf(job.datasetArn);
+    if (metadataKind) {
+      // Items / users metadata: small files, read in place (no thread); FULL replaces the dataset's records.
+      try {
+        const table = readMetadataCsv(metadataKind, fileUriToPath(job.dataLocation));
+        writeJsonAtomic(outputTableFile, table);
+        const dataset = this.dataset(job.datasetArn);
+        dataset.tableFile = outputTableFile;
+        this.saveDataset(dataset);
+        this.save(file, Object.assign(readJson<ImportJobRecord>(file)!, { status: 'ACTIVE', records: table.rows.length }));
+        this.pruneTables();
+      } catch (err) {
+        this.save(file, Object.assign(readJson<ImportJobRecord>(file)!, { status: 'CREATE FAILED', failureReason: (err as Error).message }));
+      }
+      return;
+    }
     try {
       const outcome = await this.runTask<ImportOutcome>(
         { kind: 'import', csvFile: fileUriToPath(job.dataLocation), importMode: job.importMode, baseTableFile: job.baseTableFile ?? null, outputTableFile },
@@ -697,13 +753,92 @@ export class LocalRecommender implements Recommender {
    * it does not know), never returning items the user already interacted with. The request's time
    * tells the scorer whether the user's session is still going on.
    */
-  async recommend(campaignArn: string, userId: string, numResults = 25): Promise<{ itemList: { itemId: string; score: number }[]; solutionVersionArn: string }> {
+  async recommend(
+    campaignArn: string,
+    userId: string,
+    numResults = 25,
+    opts: RecommendOptions = {}
+  ): Promise<{ itemList: RecommendedItem[]; solutionVersionArn: string }> {
     if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalid('numResults must be an integer from 1 to 500');
     const c = this.campaign(campaignArn);
     this.resumeDeployment(c);
     if (!c.solutionVersionArn) throw notFound(`campaign ${campaignArn} has no deployed solution version yet; run a retrain first`);
     const scorer = await this.scorer(c.solutionVersionArn);
-    return { itemList: scorer.recommendFor(userId, numResults, { at: this.now() / 1000 }), solutionVersionArn: c.solutionVersionArn };
+    let itemList: RecommendedItem[] = scorer.recommendFor(userId, numResults, { at: this.now() / 1000 });
+    const catalog = this.itemCatalog(campaignArn.replace(/:campaign\/([^/]+)$/, ':dataset/$1/ITEMS'));
+    if (catalog) {
+      const slots = opts.coldStartSlots ?? Math.max(1, Math.round(numResults / 10));
+      const known = (id: string) => scorer.itemOf(id) >= 0;
+      itemList = withNewItems(itemList, catalog, catalog.newItemsByCategory(known), slots);
+      if (opts.metadataColumns?.length) itemList = itemList.map((x) => ({ ...x, metadata: catalog.metadataOf(x.itemId, opts.metadataColumns!) }));
+    }
+    return { itemList, solutionVersionArn: c.solutionVersionArn };
+  }
+
+  private catalogCache?: { file: string; catalog: ItemCatalog };
+
+  /** The items dataset's catalog, when one was imported. */
+  private itemCatalog(itemsDatasetArn: string): ItemCatalog | undefined {
+    const file = readJson<DatasetRecord>(this.p('datasets', `${arnTail(itemsDatasetArn, 'dataset').replace(/\//g, '__')}.json`))?.tableFile;
+    if (!file) return undefined;
+    if (this.catalogCache?.file !== file) this.catalogCache = { file, catalog: new ItemCatalog(readJson<MetadataTable>(file)!) };
+    return this.catalogCache.catalog;
+  }
+
+  // ---- recommender (domain dataset group) mode ----
+
+  private recommenderFile(recommenderArn: string): string {
+    return this.p('recommenders', `${arnTail(recommenderArn, 'recommender')}.json`);
+  }
+
+  /**
+   * DescribeRecommender. The recommender trains on its dataset group's interactions once they are
+   * imported, then again every `recommenderRetrainMs` (7 days by default); each finished training
+   * becomes its model (modelUpdatedAt, modelMetrics). Driven by reads, like every local job: a
+   * training due is started by the first describe after it falls due.
+   */
+  async describeRecommender(recommenderArn: string): Promise<RecommenderObservation> {
+    const name = arnTail(recommenderArn, 'recommender');
+    if (!NAME.test(name)) throw invalid(`${recommenderArn} is not a recommender ARN`);
+    const file = this.recommenderFile(recommenderArn);
+    const created = this.stamp();
+    const r: RecommenderRecord =
+      readJson<RecommenderRecord>(file) ??
+      this.save<RecommenderRecord>(file, { recommenderArn, status: 'CREATE IN_PROGRESS', modelVersionArn: null, modelUpdatedAt: null, modelMetrics: {}, trainings: 0, creationDateTime: created, lastUpdatedDateTime: created });
+    const solutionArn = recommenderArn.replace(/:recommender\/.+$/, `:solution/${name}`);
+    if (r.trainingVersionArn) {
+      const v = await this.describeSolutionVersion(r.trainingVersionArn);
+      if (v.status === 'ACTIVE') {
+        Object.assign(r, { status: 'ACTIVE', modelVersionArn: r.trainingVersionArn, modelUpdatedAt: this.stamp(), modelMetrics: await this.getSolutionMetrics(r.trainingVersionArn) });
+        delete r.trainingVersionArn;
+        delete r.failureReason;
+        this.save(file, r);
+      } else if (!STARTED.has(v.status)) {
+        // A failed retraining leaves the model as it was; the next one is tried on schedule.
+        Object.assign(r, { failureReason: v.reason ?? v.status, ...(r.modelVersionArn ? {} : { status: 'CREATE FAILED' }) });
+        delete r.trainingVersionArn;
+        this.save(file, r);
+      }
+    } else {
+      const every = this.opts.recommenderRetrainMs ?? WEEK_MS;
+      const due = !r.lastTrainingAt || this.now() - Date.parse(r.lastTrainingAt) >= every;
+      const hasData = !!this.dataset(this.solution(solutionArn).datasetArn).tableFile;
+      if (due && hasData && r.status !== 'CREATE FAILED') {
+        r.trainings++;
+        const { solutionVersionArn } = await this.startSolutionVersion({ name: `${name}-auto-${r.trainings}`.slice(-63), solutionArn, trainingMode: 'FULL' });
+        Object.assign(r, { trainingVersionArn: solutionVersionArn, lastTrainingAt: this.stamp() });
+        this.save(file, r);
+      }
+    }
+    return {
+      recommenderArn,
+      status: r.status,
+      ...(r.failureReason && { failureReason: r.failureReason }),
+      modelUpdatedAt: r.modelUpdatedAt,
+      metrics: { ...r.modelMetrics },
+      // A retraining of a recommender that already serves shows as its latest update, as on Personalize.
+      ...(r.trainingVersionArn && r.modelVersionArn && { update: { status: 'CREATE IN_PROGRESS' } }),
+    };
   }
 
   /** Whether the deployed model was trained on this user; recommend() answers others with popular items. */

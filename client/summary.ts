@@ -1,4 +1,5 @@
 /** The run summary people read after a run: rows, metrics next to the baseline, decision, campaign. */
+import { holdoutLine } from './holdout-summary';
 import { BASELINE_PREFIX } from '../activities/local/recommender/baseline';
 import type { RetrainResult } from '../common/types';
 import { formatMs } from '../workflows/duration';
@@ -64,6 +65,8 @@ export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): stri
     }
     lines.push(`  deployed model   ${dep ? `${metric} ${f(dep[metric])}` : 'none (first deployment)'}`);
   }
+  const holdout = holdoutLine(r);
+  if (holdout) lines.push(holdout);
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
   lines.push(`  campaign serves  ${campaignLine(r, opts)}`);
   for (const note of r.notes ?? []) lines.push(`  note             ${note}`);

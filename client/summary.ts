@@ -1,4 +1,5 @@
 /** The run summary people read after a run: rows, metrics next to the baseline, decision, campaign. */
+import { holdoutLine } from './holdout-summary';
 import { BASELINE_PREFIX } from '../activities/local/recommender/baseline';
 import type { RetrainResult } from '../common/types';
 import { formatMs } from '../workflows/duration';
@@ -77,6 +78,8 @@ export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): stri
     else lines.push(`  deployed model   ${dep ? `${metric} ${f(dep[metric])}` : 'none (first deployment)'}`);
   }
   for (const [kind, d] of Object.entries(r.datasets ?? {})) lines.push(`  ${`${kind} dataset`.padEnd(16)} ${d.action}: ${d.reason}`);
+  const holdout = holdoutLine(r);
+  if (holdout) lines.push(holdout);
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
   if (r.approval) lines.push(`  approval         ${describeDecision(r.approval)} (asked: ${r.approval.reason})`);
   if (r.recommender) {

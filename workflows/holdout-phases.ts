@@ -26,6 +26,7 @@ export async function holdOut(r: RetrainRun, holdout: HoldoutSettings): Promise<
     holdoutUri: names.holdoutUri,
     holdout,
     windowEndMs: windowEndMs(progress.runDate),
+    importMode: progress.importPlan?.importMode ?? r.settings.importMode,
   });
   progress.holdout = split;
   // What DECIDE, the import and the record see is the file that is imported.

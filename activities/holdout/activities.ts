@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { HoldoutEvaluationSet, HoldoutSettings, HoldoutSplitFacts } from '../../common/holdout';
 import type { JobObservation } from '../../common/job-status';
-import type { Metrics, PipelineSettings } from '../../common/types';
+import type { ImportMode, Metrics, PipelineSettings } from '../../common/types';
 import type { PipelinePorts } from '../ports';
 import { prepareHoldoutEvaluation, readTruth, scoreAgainstTruth, scoreBatchOutput } from './evaluate';
 import { holdOutRecent } from './split';
@@ -33,6 +33,7 @@ export function holdoutActivities({ settingsOf, portsOf }: HoldoutActivityContex
       holdoutUri: string;
       holdout: HoldoutSettings;
       windowEndMs: number;
+      importMode: ImportMode;
     }): Promise<HoldoutSplitFacts> {
       const { pipeline, ...split } = req;
       return holdOutRecent(portsOf(pipeline).store, split);

@@ -3,15 +3,16 @@
  * into the file the run imports and trains on and the holdout file the gate scores on. Rereading the
  * same source gives the same two files, so a retried split changes nothing.
  *
- * Nothing is held out when there is nothing newer than the cut-off, or when the rest would be below
- * Personalize's training minimums: the run then imports everything and the gate says why it has no
- * holdout.
+ * Nothing is held out when there is nothing newer than the cut-off, or when a FULL import would be
+ * left below Personalize's training minimums: the run then imports everything and the gate says why
+ * it has no holdout. An INCREMENTAL import always holds out: an increment too small to import is
+ * carried forward by DECIDE as any small increment is, and the next run imports it.
  */
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import type { Readable } from 'node:stream';
 import { holdoutCutoffMs, type HoldoutSettings, type HoldoutSplitFacts } from '../../common/holdout';
-import type { InteractionStats } from '../../common/types';
+import type { ImportMode, InteractionStats } from '../../common/types';
 import { MIN_INTERACTIONS, MIN_USERS_WITH_TWO_INTERACTIONS } from '../../workflows/plan';
 import type { ObjectStore } from '../ports';
 
@@ -23,6 +24,8 @@ export interface HoldOutRequest {
   holdout: Pick<HoldoutSettings, 'days' | 'fraction'>;
   /** End of the run's window (epoch ms): `days` count back from here. */
   windowEndMs: number;
+  /** The run's import: a FULL import keeps the training minimums, an INCREMENTAL one carries forward. */
+  importMode: ImportMode;
 }
 
 class Facts {
@@ -101,7 +104,7 @@ export async function holdOutRecent(store: ObjectStore, req: HoldOutRequest): Pr
   const at = cutoffMs === null ? '' : ` from ${new Date(cutoffMs).toISOString()}`;
   if (cutoffMs === null || heldOut.rows === 0) return everything(`nothing to hold out: no interactions${at}`);
   const t = training.stats();
-  if (t.rows < MIN_INTERACTIONS || t.usersWith2Plus < MIN_USERS_WITH_TWO_INTERACTIONS) {
+  if (req.importMode === 'FULL' && (t.rows < MIN_INTERACTIONS || t.usersWith2Plus < MIN_USERS_WITH_TWO_INTERACTIONS)) {
     return everything(
       `nothing held out: without the ${heldOut.rows} interactions${at}, ${t.rows} interactions (${t.usersWith2Plus} users with 2+) would be left, below Personalize's training minimums`
     );

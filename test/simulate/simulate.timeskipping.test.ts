@@ -38,27 +38,36 @@ test('one real run per simulated day, reported as it goes, on growing data', () 
   expect(result.days.map((d) => d.day)).toEqual([1, 2, 3, 4]);
   expect(seenDays).toEqual([1, 2, 3, 4]);
   expect(result.days.map((d) => d.date)).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04']);
-  for (const d of result.days) expect(['SUCCEEDED', 'REJECTED']).toContain(d.outcome);
   expect(result.days[0]!.outcome).toBe('SUCCEEDED'); // first deployment
   for (let k = 1; k < 4; k++) expect(result.days[k]!.interactions).toBeGreaterThan(result.days[k - 1]!.interactions);
   for (const d of result.days) expect(d.users).toBeGreaterThan(100);
 });
 
-test("the loop serves what the gate deployed: the oracle's model on promoted days, the previous one otherwise", () => {
+test('each run holds out its own day and is judged on it: day 2 has only day 1 left to train on, later days are gated on the holdout', () => {
+  const [first, second, ...later] = result.days;
+  expect(first!.trainedThrough).toBe('2026-03-01'); // nothing left to train on without day 1: no holdout
+  expect(second!.outcome).toBe('SKIPPED');
+  expect(second!.reason).toMatch(/nothing newer than the last trained run/);
+  for (const d of later) {
+    expect(['SUCCEEDED', 'REJECTED']).toContain(d.outcome);
+    expect(d.gateBasis).toBe('holdout');
+    expect(['deployed', 'popularity']).toContain(d.gateCheck);
+    expect(d.trainedThrough! < d.date).toBe(true);
+  }
+});
+
+test('the loop serves what the gate deployed: a new version on promoted days, the previous one otherwise', () => {
   const [first] = result.days;
   expect(first!.ndcg.loop).toBeGreaterThan(0);
+  // Day 1 trains on everything (nothing could be held out): the loop's model is the oracle's.
   expect(first!.ndcg.loop).toBeCloseTo(first!.ndcg.oracle, 12);
   expect(first!.ndcg.stale).toBeCloseTo(first!.ndcg.oracle, 12);
   result.days.forEach((d, k) => {
-    if (d.outcome === 'SUCCEEDED') expect(d.ndcg.loop).toBeCloseTo(d.ndcg.oracle, 12);
-    else expect(d.servedVersion).toBe(result.days[k - 1]!.servedVersion);
+    if (k > 0 && d.outcome !== 'SUCCEEDED') expect(d.servedVersion).toBe(result.days[k - 1]!.servedVersion);
   });
   expect(new Set(result.days.map((d) => d.servedVersion)).size).toBe(
     1 + result.days.slice(1).filter((d) => d.outcome === 'SUCCEEDED').length
   );
-  // This world has both: a later candidate promoted (day 2) and candidates rejected.
-  expect(result.days[1]!.outcome).toBe('SUCCEEDED');
-  expect(result.days.some((d) => d.outcome === 'REJECTED')).toBe(true);
 });
 
 test('drift: the model trained on day 1 falls behind the oracle', () => {
@@ -66,9 +75,12 @@ test('drift: the model trained on day 1 falls behind the oracle', () => {
   for (const d of result.days.slice(1)) expect(d.ndcg.stale).toBeLessThan(d.ndcg.oracle);
 });
 
-test('the poisoned day is flagged and its gate decision reported', () => {
+test('the poisoned day is flagged, and judged by the run that first trains on it (the next day)', () => {
   expect(result.days.map((d) => d.poisoned)).toEqual([false, false, true, false]);
-  expect(result.figures.poisonedDayRejected).toBe(result.days[2]!.outcome === 'REJECTED' ? 1 : 0);
+  expect(result.days.map((d) => d.trainsOnPoison)).toEqual([false, false, false, true]);
+  const judged = result.days[3]!;
+  expect(result.figures.poisonedDayRejected).toBe(judged.outcome === 'REJECTED' ? 1 : 0);
+  expect(result.figures.poisonedDayCheck).toBe(judged.gateCheck);
   expect(benchLines(result)).toEqual([
     `loop_ndcg_vs_oracle ${result.figures.loopVsOracle.toFixed(4)}`,
     `stale_ndcg_vs_oracle ${result.figures.staleVsOracle.toFixed(4)}`,

@@ -3,6 +3,8 @@ import type { ImportPlan } from '../../common/import-state';
 import { decideOnHoldout } from '../../workflows/gate';
 import { holdoutNames, planAfterHoldout } from '../../workflows/holdout';
 import { runNames } from '../../workflows/plan';
+import { holdoutLine } from '../../client/holdout-summary';
+import type { RetrainResult } from '../../common/types';
 
 const M = 'normalized_discounted_cumulative_gain_at_10';
 const holdout: HoldoutSettings = { days: 1, minUsers: 50, sampleUsers: 1000, whenTooSmall: 'reject' };
@@ -123,5 +125,24 @@ describe('the holdout window and the import state', () => {
     const long = holdoutNames(runNames('p'.repeat(40), '2026-11-23', 's3://b/', 'fabcdef1'));
     expect(long.candidateJobName.length).toBeLessThanOrEqual(63);
     expect(long.candidateJobName).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9\-_]*-eval-candidate$/);
+  });
+});
+
+describe('the summary', () => {
+  const base: RetrainResult = { outcome: 'SUCCEEDED', reason: '', pipeline: 'shop', runDate: '2026-11-23', runKey: 'shop-2026-11-23', jobs: {}, timings: [], durationMs: 0 };
+  test('shows what was held out, the sample, the three scores and the estimated batch cost', () => {
+    const line = holdoutLine({
+      ...base,
+      gate: { promote: true, metric: M, candidate: 0.2, deployed: 0.19, change: 0.05, reason: '' },
+      holdout: { cutoffMs: Date.parse('2026-11-23T00:00:00Z'), trainingUri: 't', holdoutUri: 'h', training: { rows: 1, users: 1, usersWith2Plus: 1, items: 1, maxTimestamp: 1, invalidRows: 0 }, heldOut: { rows: 3410, users: 900 } },
+      holdoutScores: { ...scores(0.2, 0.19, 0.1, 1000), eligibleUsers: 1500, batch: { jobs: 2, recommendations: 2000, estimatedCostUsd: 0.134 } },
+    });
+    expect(line).toBe(
+      `  holdout          3,410 interactions from 2026-11-23T00:00Z held out (imported by the next run); 1,000 evaluation users (of 1,500); ${M}: candidate 0.2000, deployed 0.1900, popularity 0.1000; 2 batch inference jobs, 2,000 recommendations ≈ 0.13 USD`
+    );
+  });
+  test('says when nothing was held out, and why', () => {
+    const line = holdoutLine({ ...base, holdout: { cutoffMs: null, trainingUri: 't', training: { rows: 1, users: 1, usersWith2Plus: 1, items: 1, maxTimestamp: 1, invalidRows: 0 }, heldOut: { rows: 0, users: 0 }, note: 'nothing to hold out: no interactions' } });
+    expect(line).toBe('  holdout          none: nothing to hold out: no interactions');
   });
 });

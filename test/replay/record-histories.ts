@@ -1,7 +1,7 @@
 /**
  * Records RetrainWorkflow histories of the main paths on the real time-skipping server and writes
  * them to test/histories/. Run after a deliberate change to the workflow's command sequence:
- *   npx tsx test/replay/record-histories.ts
+ *   npx tsx test/replay/record-histories.ts [name …]   (names: only those recordings)
  * The replay test then proves every committed history still replays on the current code. A run
  * that continues as new is recorded run by run (its first and its last run); a scheduled run is
  * recorded while the pipeline's lock is held by another run.
@@ -40,6 +40,17 @@ const RECORDINGS: Record<string, Recording> = {
   resumed: {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 6 * HOUR } },
     settings: { historyLimit: 60 },
+  },
+  'approval-timed-out': {
+    scenario: { stats: HEALTHY_STATS },
+    settings: { gate: { metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02, approval: 'always', approvalTimeout: '2h', approvalDefault: 'approve' } },
+  },
+  'auto-trained': {
+    scenario: {
+      stats: HEALTHY_STATS,
+      autoVersions: [{ arn: 'arn:aws:personalize:us-east-1:123456789012:solution/shop/a0000001', createdAt: '2026-11-20T00:00:00Z', metrics: { normalized_discounted_cumulative_gain_at_10: 0.24 } }],
+    },
+    settings: { autoTraining: 'gate' },
   },
   cancelled: {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 20 * HOUR } },
@@ -144,8 +155,9 @@ async function main(): Promise<void> {
   const outDir = path.resolve(__dirname, '..', 'histories');
   fs.mkdirSync(outDir, { recursive: true });
   try {
-    for (const [name, rec] of Object.entries(RECORDINGS)) await recordRetrain(env, outDir, name, rec);
-    await recordScheduledWaits(env, outDir);
+    const only = process.argv.slice(2);
+    for (const [name, rec] of Object.entries(RECORDINGS)) if (!only.length || only.includes(name)) await recordRetrain(env, outDir, name, rec);
+    if (!only.length || only.includes('scheduled-waited-for-lock')) await recordScheduledWaits(env, outDir);
   } finally {
     await env.teardown();
   }

@@ -24,6 +24,7 @@ import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
 import { appendPromotion, readPromotions } from './promotions';
 import { pickAutoTrainedVersion, type AutoTrainedPick } from './auto-trained';
+import { describeDecision } from '../workflows/approval-plan';
 import { readRunRecords } from './run-records';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
@@ -295,6 +296,7 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
           rows: r.stats?.rows,
           solutionVersionArn: r.jobs.solutionVersionArn,
           gate: r.gate?.reason,
+          ...(r.approval && { approval: describeDecision(r.approval) }),
           durationMs: r.durationMs,
         },
       });

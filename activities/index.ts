@@ -20,6 +20,7 @@ import type {
 import type { ImportState } from '../common/import-state';
 import type { InteractionsColumn } from '../common/interactions';
 import { heartbeating, withLivenessHeartbeats } from './heartbeat';
+import { holdoutActivities } from './holdout/activities';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
 import { appendPromotion, readPromotions } from './promotions';
@@ -29,6 +30,7 @@ import { readRunRecords } from './run-records';
 import { deliverAsActivity, type DeliveryReport } from './realtime/delivery';
 import type { PersonalizeRecord } from './realtime/mapping';
 import type { PipelinePorts } from './ports';
+import { recommendationActivities } from './recommendations';
 
 export interface PipelineRegistry {
   /** Pipeline ids known to this worker. */
@@ -83,7 +85,25 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
     return pipelines.ports(pipeline)!;
   }
 
+  /** What a run recorded, and the last trained run: where the ad hoc `window` audience is found. */
+  const readText = async (pipeline: string, uri: (s: PipelineSettings) => string) => portsOf(pipeline).store.getText(uri(settingsOf(pipeline)));
+  const recommendations = recommendationActivities({
+    settingsOf,
+    portsOf,
+    readRecord: async (pipeline, runKey) => {
+      const text = await readText(pipeline, (s) => runRecordUri(s, runKey));
+      return text ? { interactionsUri: (JSON.parse(text) as Partial<RetrainResult>).jobs?.interactionsUri } : null;
+    },
+    readLastRunKey: async (pipeline) => {
+      const text = await readText(pipeline, lastRunUri);
+      return text ? (JSON.parse(text) as LastRunRecord).runKey : null;
+    },
+  });
+
   return {
+    ...holdoutActivities({ settingsOf, portsOf }),
+
+    ...recommendations,
     async loadPipeline(pipeline: string): Promise<PipelineSettings> {
       return settingsOf(pipeline);
     },
@@ -284,7 +304,9 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
     async notifyRun(req: { result: RetrainResult; workflowId: string }): Promise<void> {
       const s = settingsOf(req.result.pipeline);
       const { notifier } = portsOf(req.result.pipeline);
-      if (!notifier || !s.notifyOn.includes(req.result.outcome)) return;
+      // Recommendations that failed after a deploy are notified like a failed run: the messaging tools got nothing.
+      const recsFailed = req.result.recommendations?.failed !== undefined && s.notifyOn.includes('FAILED');
+      if (!notifier || !(s.notifyOn.includes(req.result.outcome) || recsFailed)) return;
       const r = req.result;
       const sending = notifier.notify({
         pipeline: r.pipeline,
@@ -298,6 +320,7 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
           gate: r.gate?.reason,
           ...(r.approval && { approval: describeDecision(r.approval) }),
           durationMs: r.durationMs,
+          ...(r.recommendations && { recommendations: r.recommendations }),
         },
       });
       await sending.catch((err: unknown) => {

@@ -126,9 +126,16 @@ export interface BatchInference {
     outputPrefix: string;
     numResults: number;
     filterArn?: string;
+    /** User-Personalization's exploration settings (batchInferenceJobConfig.itemExplorationConfig). */
+    itemExplorationConfig?: Record<string, string>;
   }): Promise<{ jobArn: string }>;
   /** `outputUri` is the exact output file once SUCCEEDED. */
   describeBatchInference(jobArn: string): Promise<JobObservation & { outputUri?: string }>;
+}
+
+/** One version's top items for each user, in the order given; `at` (epoch ms) is the request time. */
+export interface HoldoutRanker {
+  recommendWithVersion(solutionVersionArn: string, userIds: string[], numResults: number, at: number): Promise<{ itemId: string; score: number }[][]>;
 }
 
 export interface ObjectStore {
@@ -166,6 +173,8 @@ export interface PipelinePorts {
   recommender: Recommender;
   /** Batch recommendations (holdout scoring, recommendations out); absent where a backend has none yet. */
   batchInference?: BatchInference;
+  /** Ranks items for users with one version directly, without a job (the local backend scores its holdout so). */
+  holdoutRanker?: HoldoutRanker;
   store: ObjectStore;
   notifier?: Notifier;
   /** The real-time path: where accepted events go, and where records refused for good are kept. */

@@ -35,6 +35,7 @@ import { exitCodeOf, failureResult, runEndOf, type RunEnd } from './run-end';
 import { EXIT, ExitError, exitFor } from './exit-codes';
 import { resolveRunDate } from './dates';
 import { renderRunReport, runHistory } from './run-report';
+import { recommendBatch } from './recommend';
 import { plural } from './text';
 import { registerPreflight, runPreflight } from './preflight/command';
 import { pipelineDdl } from './athena-ddl';
@@ -330,18 +331,27 @@ export function buildProgram(): Command {
 
   program
     .command('recommend')
-    .description("ask a local pipeline's campaign for a user's recommendations")
-    .requiredOption('-u, --user <id>', 'user id')
+    .description("recommendations out now (a batch job from the model the campaign serves, written as JSON Lines and CSV), or with --user one user's recommendations from a local campaign")
+    .argument('[pipeline]', 'pipeline name (optional with a single pipeline)')
+    .option('--users <uri>', 'users file (JSON Lines of {"userId"}, CSV with USER_ID, or one id per line), or "window": the users of the last trained run (default: the pipeline\'s recommendations.audience)')
+    .option('-u, --user <id>', "one user: ask the local campaign directly (no batch job)")
     .option('-p, --pipeline <name>', 'pipeline')
-    .option('-n, --num <n>', 'how many items', countArg('--num', 500), 10)
-    .action(async (o: { user: string; pipeline?: string; num: number }) => {
+    .option('-n, --num <n>', 'how many items per user', countArg('--num', 500))
+    .option('--no-wait', 'start the batch request and return its workflow id')
+    .action(async (name: string | undefined, o: { user?: string; users?: string; pipeline?: string; num?: number; wait: boolean }) => {
       const config = cfg();
-      const p = pipelineOf(config, o.pipeline);
+      const p = pipelineOf(config, name ?? o.pipeline);
+      if (o.user === undefined) {
+        await withClient(config, async (client) => {
+          process.exitCode = await recommendBatch(client, config, p.name, { users: o.users, numResults: o.num, wait: o.wait });
+        });
+        return;
+      }
       const registry = buildRegistry(config);
       const recommender = registry.localRecommender(p.name);
       if (!recommender) throw new ExitError(`pipeline ${p.name} runs on AWS: ask its Personalize campaign (GetRecommendations) instead`, EXIT.usage);
       const campaignArn = registry.settings(p.name)!.campaignArn;
-      const r = await recommender.recommend(campaignArn, o.user, o.num).catch((err: Error) => {
+      const r = await recommender.recommend(campaignArn, o.user, o.num ?? 10).catch((err: Error) => {
         throw new ExitError(err.message, /no deployed solution version/.test(err.message) ? EXIT.notFound : EXIT.runFailed);
       });
       const known = await recommender.knowsUser(campaignArn, o.user);

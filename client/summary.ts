@@ -32,6 +32,16 @@ function campaignLine(r: RetrainResult, opts: SummaryOptions): string {
   return 'unchanged (this run ended before looking at the campaign)';
 }
 
+/** Where the messaging tools find this run's recommendations, or why there are none. */
+function recommendationsLine(r: RetrainResult): string | undefined {
+  const x = r.recommendations;
+  if (!x) return undefined;
+  if (x.failed) return `none: ${x.failed}`;
+  if (!x.jsonlUri) return `not written (the run ended before; batch job ${x.jobArn ?? 'not started'})`;
+  const left = (x.errors ?? 0) + (x.unreadable ?? 0);
+  return `${plural(x.users ?? 0, 'user')} → ${x.jsonlUri} and ${x.csvUri}${left ? ` (${plural(left, 'user')} without: see ${x.batchOutputUri})` : ''}`;
+}
+
 function uiLine(opts: SummaryOptions): string | undefined {
   if (!opts.uiUrl || !opts.workflowId) return undefined;
   const link = `${opts.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(opts.namespace ?? 'default')}/workflows/${encodeURIComponent(opts.workflowId)}`;
@@ -68,6 +78,8 @@ export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): stri
   if (r.gate) lines.push(`  quality gate     ${r.gate.promote ? 'promote' : 'reject'}: ${r.gate.reason}`);
   if (r.approval) lines.push(`  approval         ${describeDecision(r.approval)} (asked: ${r.approval.reason})`);
   lines.push(`  campaign serves  ${campaignLine(r, opts)}`);
+  const recs = recommendationsLine(r);
+  if (recs) lines.push(`  recommendations  ${recs}`);
   for (const note of r.notes ?? []) lines.push(`  note             ${note}`);
   lines.push(
     `  phases           ${r.timings.map((t) => `${t.phase} ${t.endedAt ? formatMs(Date.parse(t.endedAt) - Date.parse(t.startedAt)) : ''}`.trim()).join(' → ')}`

@@ -27,7 +27,9 @@ import {
   type SourceKind,
 } from './interactions';
 import { configIssueMessage } from './config-messages';
+import { MESSAGE_ID_NAMES } from './message-ids';
 import type { Outcome, PipelineSettings, PollSettings, StageDeadlines } from './types';
+import { DEFAULT_HOLDOUT, type HoldoutSettings } from './holdout';
 import { TASK_QUEUE } from './types';
 import { toMs } from '../workflows/duration';
 
@@ -52,6 +54,8 @@ const PersonalizeArns = z.strictObject({
   campaignArn: arn('personalize', `campaign/${PERSONALIZE_NAME}$`, 'campaign/<name>'),
   /** Role Personalize assumes to read the interactions file from S3. */
   importRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }),
+  /** Role batch inference jobs assume (S3 read on the users file, write on the output); default importRoleArn. */
+  batchInferenceRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' }).optional(),
   region: z.string().min(1).optional(),
   /**
    * Who trains the solution. `off`: this pipeline trains it, and the solution must not train itself
@@ -115,11 +119,11 @@ const SesSource = z.strictObject({
   /** `mail.tags` names holding the ids (SendEmail EmailTags). */
   tags: z
     .strictObject({
-      userId: z.string().min(1).default('userId'),
-      itemId: z.string().min(1).default('itemId'),
-      recommendationId: z.string().min(1).default('recommendationId'),
+      userId: z.string().min(1).default(MESSAGE_ID_NAMES.userId),
+      itemId: z.string().min(1).default(MESSAGE_ID_NAMES.itemId),
+      recommendationId: z.string().min(1).default(MESSAGE_ID_NAMES.recommendationId),
     })
-    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+    .default({ ...MESSAGE_ID_NAMES }),
 });
 
 const SmsSource = z.strictObject({
@@ -128,11 +132,11 @@ const SmsSource = z.strictObject({
   /** `context` keys holding the ids (SendTextMessage Context). */
   context: z
     .strictObject({
-      userId: z.string().min(1).default('userId'),
-      itemId: z.string().min(1).default('itemId'),
-      recommendationId: z.string().min(1).default('recommendationId'),
+      userId: z.string().min(1).default(MESSAGE_ID_NAMES.userId),
+      itemId: z.string().min(1).default(MESSAGE_ID_NAMES.itemId),
+      recommendationId: z.string().min(1).default(MESSAGE_ID_NAMES.recommendationId),
     })
-    .default({ userId: 'userId', itemId: 'itemId', recommendationId: 'recommendationId' }),
+    .default({ ...MESSAGE_ID_NAMES }),
 });
 
 const EventsSource = z.strictObject({
@@ -202,7 +206,7 @@ const Notifications = z.strictObject({
 });
 
 const Poll = z.strictObject({
-  initial: z.union([Duration, z.partialRecord(z.enum(['export', 'query', 'import', 'training', 'deploy']), Duration)]).optional(),
+  initial: z.union([Duration, z.partialRecord(z.enum(['export', 'query', 'import', 'training', 'evaluate', 'deploy', 'recommend']), Duration)]).optional(),
   fraction: z.number().min(0).max(1).optional(),
   max: Duration.optional(),
 });
@@ -212,8 +216,33 @@ const Deadlines = z.strictObject({
   query: Duration.default('1h'),
   import: Duration.default('6h'),
   training: Duration.default('48h'),
+  evaluate: Duration.default('12h'),
   deploy: Duration.default('2h'),
+  recommend: Duration.default('6h'),
 });
+
+/** Recommendations out after a successful deploy, for the messaging tools. */
+const Recommendations = z.strictObject({
+  /** `window` (every user of the run's interactions) or the URI of a users file (JSON Lines of {"userId"}, a CSV with USER_ID, or one id per line). */
+  audience: z.string().min(1).default('window'),
+  numResults: z.number().int().min(1).max(500).default(25),
+  filterArn: arn('personalize', `filter/${PERSONALIZE_NAME}$`, 'filter/<name>').optional(),
+  /** Where the JSON Lines and CSV files go (ending in '/'); default the run's folder under workPrefix. */
+  outputPrefix: z.string().regex(/\/$/, { message: "must end in '/'" }).optional(),
+});
+
+/** `days` (the end of the run's window) or `fraction` (of the file's time span), not both. */
+const Holdout = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    days: z.number().positive().max(365).optional(),
+    fraction: z.number().gt(0).lt(1).optional(),
+    minUsers: z.number().int().min(1).default(DEFAULT_HOLDOUT.minUsers),
+    sampleUsers: z.number().int().min(1).max(1_000_000).default(DEFAULT_HOLDOUT.sampleUsers),
+    whenTooSmall: z.enum(['reject', 'promote', 'solution-metrics']).default(DEFAULT_HOLDOUT.whenTooSmall),
+  })
+  .refine((h) => !(h.days !== undefined && h.fraction !== undefined), { message: 'days or fraction, not both' })
+  .transform((h) => (h.days === undefined && h.fraction === undefined ? { ...h, days: DEFAULT_HOLDOUT.days } : h));
 
 const Realtime = z.strictObject({
   /** Write keys the HTTP gateway accepts for this pipeline (Basic auth user name, as Segment sends it). */
@@ -269,9 +298,18 @@ const Pipeline = z
         /** How long it waits; then approvalDefault applies. */
         approvalTimeout: Duration.default('24h'),
         approvalDefault: z.enum(['approve', 'deny']).default('deny'),
+        /** The same-data holdout the gate decides on (common/holdout.ts); `enabled: false` gates on GetSolutionMetrics. */
+        holdout: Holdout.default({ enabled: true, ...DEFAULT_HOLDOUT }),
       })
-      .default({ metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02, approval: 'never', approvalTimeout: '24h', approvalDefault: 'deny' }),
-    deadlines: Deadlines.default({ export: '2h', query: '1h', import: '6h', training: '48h', deploy: '2h' }),
+      .default({
+        metric: 'normalized_discounted_cumulative_gain_at_10',
+        tolerance: 0.02,
+        approval: 'never',
+        approvalTimeout: '24h',
+        approvalDefault: 'deny',
+        holdout: { enabled: true, ...DEFAULT_HOLDOUT },
+      }),
+    deadlines: Deadlines.default({ export: '2h', query: '1h', import: '6h', training: '48h', evaluate: '12h', deploy: '2h', recommend: '6h' }),
     poll: Poll.default({}),
     /** Where runs write their files: s3://bucket/prefix/ (aws) or a directory (local). */
     workPrefix: z.string().min(1),
@@ -290,6 +328,8 @@ const Pipeline = z
     staleness: Staleness.default({ enabled: true, maxAgeDays: 3, hour: 9, minute: 0 }),
     /** The real-time path (HTTP gateway → Personalize Events). */
     realtime: Realtime.optional(),
+    /** Recommendations out after a successful deploy (optional). */
+    recommendations: Recommendations.optional(),
   })
   .superRefine((p, ctx) => {
     if (!p.source === !p.sources) {
@@ -464,6 +504,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     if (p.backend === 'local') {
       p.workPrefix = toFileUri(base, p.workPrefix);
       for (const s of pipelineSources(p)) s.eventsPrefix = toFileUri(base, s.eventsPrefix);
+      const rec = p.recommendations;
+      if (rec && rec.audience !== 'window' && !/^[a-z0-9]+:\/\//.test(rec.audience)) rec.audience = `file://${path.resolve(base, rec.audience)}`;
+      if (rec?.outputPrefix) rec.outputPrefix = toFileUri(base, rec.outputPrefix);
     }
   }
   return config;
@@ -533,6 +576,10 @@ export function interactionsSpec(p: PipelineConfig): InteractionsSpec {
   return { sources: pipelineSources(p).map((s) => interactionsSource(p, s)), columns: interactionsColumns(p) };
 }
 
+function holdoutSettings({ enabled: _enabled, ...h }: PipelineConfig['gate']['holdout']): HoldoutSettings {
+  return h;
+}
+
 /** What the workflow reads through the loadPipeline activity. */
 export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSettings; phaseSearchAttribute: boolean }): PipelineSettings {
   const arns = p.personalize ?? LOCAL_ARNS(p.name);
@@ -549,7 +596,7 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
     datasetArn: arns.datasetArn,
     solutionArn: arns.solutionArn,
     campaignArn: arns.campaignArn,
-    gate: p.gate,
+    gate: { metric: p.gate.metric, tolerance: p.gate.tolerance, ...(p.gate.holdout.enabled && { holdout: holdoutSettings(p.gate.holdout) }) },
     deadlines: p.deadlines as StageDeadlines,
     poll: {
       initial: p.poll.initial ?? defaults.poll.initial,
@@ -560,5 +607,6 @@ export function toPipelineSettings(p: PipelineConfig, defaults: { poll: PollSett
     notifyOn: p.notifications.on as Outcome[],
     phaseSearchAttribute: defaults.phaseSearchAttribute,
     ...(p.personalize?.autoTraining === 'gate' && { autoTraining: 'gate' as const }),
+    ...(p.recommendations && { recommendations: p.recommendations }),
   };
 }

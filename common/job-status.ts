@@ -97,3 +97,13 @@ export function mapCampaignUpdateStatus(
   if (s.startsWith('DELETE')) return failed(s, obs.reason, 'the campaign is being deleted');
   return { state: 'pending', status: s };
 }
+
+/** Personalize batch inference job: CREATE PENDING, CREATE IN_PROGRESS, ACTIVE, CREATE FAILED. */
+export function mapBatchInferenceJobStatus(obs: JobObservation): JobState {
+  const s = normalizePersonalizeStatus(obs.status);
+  if (s === 'ACTIVE') return { state: 'succeeded', status: s };
+  if (s === 'CREATE FAILED') return failed(s, obs.reason, 'the batch inference job failed');
+  if (s === 'CREATE STOPPED' || s === 'CREATE STOPPING') return failed(s, obs.reason, 'the batch inference job was stopped');
+  if (s.startsWith('DELETE')) return failed(s, obs.reason, 'the batch inference job is being deleted');
+  return { state: 'pending', status: s };
+}

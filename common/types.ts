@@ -4,6 +4,7 @@
  */
 
 import type { ImportPlan } from './import-state';
+import type { HoldoutScores, HoldoutSettings, HoldoutSplitFacts } from './holdout';
 
 export const TASK_QUEUE = 'personalize-optimizer';
 
@@ -20,6 +21,8 @@ export type Phase =
   /** The gate passed; the run waits for an operator's decision before DEPLOY (gate.approval). */
   | 'AWAITING_APPROVAL'
   | 'DEPLOY'
+  /** Recommendations out: a batch inference job for the pipeline's audience (optional). */
+  | 'RECOMMEND'
   | 'RECORD'
   | 'DONE';
 
@@ -31,7 +34,7 @@ export type TrainingMode = 'FULL' | 'UPDATE';
 /** Durations accept Temporal's duration strings ('15s', '2 hours') or milliseconds. */
 export type Duration = string | number;
 
-export type Stage = 'export' | 'query' | 'import' | 'training' | 'deploy';
+export type Stage = 'export' | 'query' | 'import' | 'training' | 'evaluate' | 'deploy' | 'recommend';
 
 export interface PollSettings {
   /**
@@ -50,7 +53,21 @@ export interface StageDeadlines {
   query: Duration;
   import: Duration;
   training: Duration;
+  /** The holdout's batch inference jobs (AWS); absent: DEFAULT_EVALUATE_DEADLINE. */
+  evaluate?: Duration;
   deploy: Duration;
+  /** Batch inference of the recommendations out (runs recorded before it have none: 6 hours). */
+  recommend?: Duration;
+}
+
+/** Recommendations out after a deploy (config `recommendations:`). */
+export interface RecommendationSettings {
+  /** `window`: every user of the run's interactions; otherwise the URI of a users file. */
+  audience: string;
+  numResults: number;
+  filterArn?: string;
+  /** Where the JSON Lines and CSV files go (default: the run's folder under workPrefix). */
+  outputPrefix?: string;
 }
 
 export interface GateSettings {
@@ -58,6 +75,8 @@ export interface GateSettings {
   metric: string;
   /** Largest accepted relative fall of the metric (0.02 = 2 %). */
   tolerance: number;
+  /** Decide on a same-data holdout of the run's newest interactions (common/holdout.ts); absent: on GetSolutionMetrics. */
+  holdout?: HoldoutSettings;
   /** Whether a candidate the gate passed waits for an operator before DEPLOY (default never). */
   approval?: ApprovalMode;
   /** How long it waits for a decision (default 24h). */
@@ -140,6 +159,8 @@ export interface PipelineSettings {
   phaseSearchAttribute: boolean;
   /** `gate`: the service trains (performAutoTraining); a run gates its newest AUTOMATIC version instead of training. */
   autoTraining?: 'off' | 'gate';
+  /** Recommendations out after a deploy; absent: none. */
+  recommendations?: RecommendationSettings;
   /** Continue as new once a run's history has this many events (default 8,000; Temporal's own suggestion also counts). */
   historyLimit?: number;
 }
@@ -217,6 +238,15 @@ export interface GateDecision {
   /** Relative change of the metric, candidate vs deployed (null on a first deployment). */
   change: number | null;
   reason: string;
+  /** What the decision rests on: the run's holdout, GetSolutionMetrics, or nothing (promoted or rejected unjudged). */
+  basis?: 'holdout' | 'solution-metrics' | 'none';
+  /** The check that decided: candidate vs deployed, candidate vs popularity, the holdout's size. */
+  check?: 'deployed' | 'popularity' | 'holdout-size' | 'first-deployment';
+  /** The popularity baseline's score of the metric on the same holdout. */
+  popularity?: number | null;
+  /** Evaluation users scored, and the batch inference cost of scoring them (AWS). */
+  users?: number;
+  estimatedCostUsd?: number;
 }
 
 /** Puts a pipeline's campaign back on an earlier promoted version (RollbackWorkflow). */
@@ -285,17 +315,27 @@ export interface RetrainProgress {
     importJobArn?: string;
     solutionVersionArn?: string;
     previousSolutionVersionArn?: string | null;
+    /** The file imported and trained on when the run held out its newest interactions. */
+    trainingUri?: string;
+    holdoutUri?: string;
+    /** Batch inference jobs scoring the candidate and the deployed version on the holdout (AWS). */
+    candidateEvaluationJobArn?: string;
+    deployedEvaluationJobArn?: string;
   };
   stats?: InteractionStats;
   malformed?: Record<string, number>;
   /** The import's mode and window (workflows/import-plan.ts), planned before the query. */
   importPlan?: ImportPlan;
   metrics?: { candidate?: Metrics; deployed?: Metrics };
+  /** The held-out interactions (QUERY) and the scores on them (EVALUATE). */
+  holdout?: HoldoutSplitFacts;
+  holdoutScores?: HoldoutScores;
   gate?: GateDecision;
   /** The operator's decision between the gate and DEPLOY (gate.approval). */
   approval?: ApprovalState;
   /** The candidate is a version the service trained on its own (personalize.autoTraining: gate). */
   autoTrained?: { createdAt?: string };
+  recommendations?: RecommendationsOutcome;
   timings: PhaseTiming[];
   /** The wait in progress when the run continued as new. */
   wait?: WaitProgress;
@@ -311,14 +351,39 @@ export interface RetrainResult {
   malformed?: Record<string, number>;
   jobs: RetrainProgress['jobs'];
   metrics?: RetrainProgress['metrics'];
+  holdout?: HoldoutSplitFacts;
+  holdoutScores?: HoldoutScores;
   gate?: GateDecision;
   approval?: ApprovalState;
   autoTrained?: RetrainProgress['autoTrained'];
   campaignSolutionVersionArn?: string | null;
+  /** The recommendations written for the messaging tools (or why there are none). */
+  recommendations?: RecommendationsOutcome;
   /** A training this run started and stopped on its way out (deadline, cancel, failure). */
   stoppedSolutionVersionArn?: string;
   notes?: string[];
   timings: PhaseTiming[];
   /** From the chain's first start to the end, across continue-as-new. */
   durationMs: number;
+}
+
+/** Where a run's recommendations out stand: the job, the files for the messaging tools, counts. */
+export interface RecommendationsOutcome {
+  solutionVersionArn?: string;
+  inputUri?: string;
+  /** Users asked for (distinct). */
+  audience?: number;
+  jobArn?: string;
+  /** The batch job's own output (Personalize format). */
+  batchOutputUri?: string;
+  jsonlUri?: string;
+  csvUri?: string;
+  /** Users with recommendations in the files. */
+  users?: number;
+  /** Users the job answered with an error (not in the files). */
+  errors?: number;
+  /** Output lines that could not be read. */
+  unreadable?: number;
+  /** Why there are no recommendations files (the deploy stands). */
+  failed?: string;
 }

@@ -5,6 +5,7 @@ import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AthenaWarehouse } from '../activities/aws/athena';
 import { PinpointEndpointExporter } from '../activities/aws/pinpoint';
+import { PersonalizeBatchInference } from '../activities/aws/batch-inference';
 import { PersonalizeRecommender } from '../activities/aws/personalize';
 import { S3ObjectStore } from '../activities/aws/s3';
 import type { PipelinePorts } from '../activities/ports';
@@ -29,6 +30,9 @@ export function buildAwsPorts(p: PipelineConfig): PipelinePorts {
       importRoleArn: p.personalize.importRoleArn,
       campaignArn: p.personalize.campaignArn,
       autoTraining: p.personalize.autoTraining,
+    }),
+    batchInference: new PersonalizeBatchInference(new PersonalizeClient({ region }), {
+      roleArn: p.personalize.batchInferenceRoleArn ?? p.personalize.importRoleArn,
     }),
     store: new S3ObjectStore(new S3Client({ region })),
   };

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { PipelineRegistry } from '../activities';
 import type { PipelinePorts } from '../activities/ports';
+import { LocalBatchInference } from '../activities/local/batch-inference';
 import { LocalEndpointExporter } from '../activities/local/exporter';
 import { LocalRecommender } from '../activities/local/recommender';
 import { FileObjectStore } from '../activities/local/store';
@@ -84,6 +85,8 @@ function buildLocalPorts(config: Config, p: PipelineConfig, opts: RegistryOption
     exporter: new LocalEndpointExporter({ dataDir: path.join(config.local.dataDir), stateDir }),
     warehouse: new DuckDbWarehouse({ spec: interactionsSpec(p), dataDir: config.local.dataDir, statePath: path.join(stateDir, 'queries.json') }),
     recommender,
+    batchInference: new LocalBatchInference({ recommender, stateDir }),
+    holdoutRanker: recommender,
     store,
     notifier: buildNotifier(p, { log: opts.notificationLog }),
     eventSink: new LocalEventSink(recommender),

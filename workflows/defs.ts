@@ -39,3 +39,10 @@ export const ROLLBACK_WORKFLOW_TYPE = 'RollbackWorkflow';
 export function retrainScheduleId(pipeline: string): string {
   return `retrain-${pipeline}-daily`;
 }
+
+export const RECOMMEND_WORKFLOW_TYPE = 'RecommendWorkflow';
+
+/** An ad hoc recommendations request's workflow id. */
+export function recommendWorkflowId(key: string): string {
+  return `recommend-${key}`;
+}

@@ -4,3 +4,4 @@ export { IngestWorkflow } from './ingest';
 export { StalenessWorkflow } from './staleness';
 export { ScheduledRetrainWorkflow } from './scheduled';
 export { RollbackWorkflow } from './rollback';
+export { RecommendWorkflow } from './recommend';

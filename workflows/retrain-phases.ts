@@ -21,6 +21,9 @@ import { JOB_FAILED } from './wait-for-job';
 import { awaitApproval } from './approval';
 import { adoptAutoTrainedVersion } from './auto-trained';
 import { PROMOTION_HISTORY_PATCH } from './rollback-plan';
+import { HOLDOUT_PATCH } from './holdout';
+import { gateOnHoldout, holdOut } from './holdout-phases';
+import { recommend } from './recommend-phase';
 
 export interface PhaseStep {
   phase: Phase;
@@ -103,6 +106,8 @@ async function queryInteractions(r: RetrainRun): Promise<void> {
     targetUri: names.interactionsUri,
   });
   progress.jobs.interactionsUri = names.interactionsUri;
+  const holdout = settings.gate.holdout;
+  if (holdout && patched(HOLDOUT_PATCH)) await holdOut(r, holdout);
 }
 
 async function decide(r: RetrainRun): Promise<void> {
@@ -122,7 +127,7 @@ async function importInteractions(r: RetrainRun): Promise<void> {
     await calls.startDatasetImport({
       pipeline: r.pipeline,
       jobName: r.names.importJobName,
-      dataLocation: r.names.interactionsUri,
+      dataLocation: r.progress.jobs.trainingUri ?? r.names.interactionsUri,
       importMode: r.progress.importPlan?.importMode ?? r.settings.importMode,
     })
   ).jobArn;
@@ -176,7 +181,13 @@ async function evaluate(r: RetrainRun): Promise<void> {
       ? await calls.getSolutionMetrics({ pipeline: r.pipeline, solutionVersionArn: deployedVersion })
       : null;
   progress.metrics = { candidate, deployed: deployed ?? undefined };
-  progress.gate = evaluateGate(candidate, deployed, r.settings.gate);
+  // GetSolutionMetrics come from each version's own data: with a holdout they are recorded, and the
+  // gate decides on both versions' scores on the same held-out interactions.
+  const holdout = r.settings.gate.holdout;
+  progress.gate =
+    holdout && patched(HOLDOUT_PATCH)
+      ? await gateOnHoldout(r, holdout, { candidate: candidateArn, deployed: deployedVersion }, { candidate, deployed })
+      : evaluateGate(candidate, deployed, r.settings.gate);
   if (!progress.gate.promote) throw new RunEnded('REJECTED', progress.gate.reason);
 }
 
@@ -259,4 +270,5 @@ export const PHASES: PhaseStep[] = [
   { phase: 'EVALUATE', run: evaluate },
   { phase: 'AWAITING_APPROVAL', run: awaitApproval },
   { phase: 'DEPLOY', run: deploy },
+  { phase: 'RECOMMEND', run: recommend },
 ];

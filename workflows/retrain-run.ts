@@ -21,6 +21,11 @@ import { RetrainPhaseKey } from './defs';
 import { runNames, type RunNames } from './plan';
 import { DEFAULT_HISTORY_LIMIT, waitForJob, type WaitOutcome } from './wait-for-job';
 
+/** Deadlines of stages that settings recorded before those stages existed do not name. */
+export const DEFAULT_EVALUATE_DEADLINE = '12h';
+const DEFAULT_RECOMMEND_DEADLINE = '6h';
+const DEFAULT_STAGE_DEADLINES: Partial<Record<Stage, string>> = { evaluate: DEFAULT_EVALUATE_DEADLINE, recommend: DEFAULT_RECOMMEND_DEADLINE };
+
 /** The phase order; a resumed run (continue-as-new) skips the phases already done. */
 export const PHASE_ORDER: Phase[] = [
   'STARTING',
@@ -32,6 +37,7 @@ export const PHASE_ORDER: Phase[] = [
   'EVALUATE',
   'AWAITING_APPROVAL',
   'DEPLOY',
+  'RECOMMEND',
   'RECORD',
   'DONE',
 ];
@@ -132,7 +138,8 @@ export class RetrainRun {
     return waitForJob({
       name,
       check,
-      deadline: this.settings.deadlines[stage],
+      // Settings recorded before a stage existed have no deadline for it.
+      deadline: this.settings.deadlines[stage] ?? DEFAULT_STAGE_DEADLINES[stage] ?? DEFAULT_EVALUATE_DEADLINE,
       poll: this.settings.poll,
       stage,
       progress: resumed,
@@ -159,9 +166,12 @@ export class RetrainRun {
       malformed: p.malformed,
       jobs: p.jobs,
       metrics: p.metrics,
+      ...(p.holdout && { holdout: p.holdout }),
+      ...(p.holdoutScores && { holdoutScores: p.holdoutScores }),
       gate: p.gate,
       ...(p.approval && { approval: { ...p.approval } }),
       ...(p.autoTrained && { autoTrained: p.autoTrained }),
+      ...(p.recommendations && { recommendations: p.recommendations }),
       campaignSolutionVersionArn: this.campaign?.solutionVersionArn ?? p.jobs.previousSolutionVersionArn ?? null,
       ...(p.training === 'stopped' &&
         p.jobs.solutionVersionArn && { stoppedSolutionVersionArn: p.jobs.solutionVersionArn }),

@@ -19,7 +19,9 @@ export const DEFAULT_STAGE_INITIAL: Record<Stage, Duration> = {
   query: '2s',
   import: '1m',
   training: '2m',
+  evaluate: '1m',
   deploy: '30s',
+  recommend: '30s',
 };
 
 /** Noticed within ~20 % of a job's age, never more than an hour late. */

@@ -154,6 +154,8 @@ const IAM_ACTION: Record<string, string> = {
 /** Permissions a call needs besides its own action. */
 const ALSO_NEEDS: Record<string, string> = {
   'personalize:CreateDatasetImportJob': 'and iam:PassRole on the import role (personalize.importRoleArn)',
+  'personalize:CreateBatchInferenceJob':
+    'and iam:PassRole on the batch inference role (personalize.batchInferenceRoleArn, else importRoleArn), which needs S3 read on the users file and write on the output prefix',
   'mobiletargeting:CreateExportJob': 'and iam:PassRole on the export role (source.endpointExport.roleArn)',
   'athena:StartQueryExecution':
     'plus glue:GetTable/GetPartitions on the events tables and S3 read on the events bucket and write on the output location',

@@ -31,7 +31,7 @@ import { Scorer } from '../../activities/local/recommender/scorer';
 import { readInteractionsCsv, TableBuilder, type InteractionTable } from '../../activities/local/recommender/table';
 import { fitAndEvaluate } from '../../activities/local/recommender/tune';
 import { loadConfig } from '../../common/config';
-import type { Outcome, RetrainResult } from '../../common/types';
+import type { GateDecision, Outcome, RetrainResult } from '../../common/types';
 import { buildRegistry } from '../../worker/backends';
 import { createRetrainWorker } from '../../worker/create-worker';
 import { RETRAIN_WORKFLOW_TYPE } from '../../workflows/defs';
@@ -73,6 +73,13 @@ export interface DayResult {
   reason: string;
   /** The gate's relative change of its metric, candidate vs deployed (null: first deployment or no gate). */
   gateChange: number | null;
+  /** The gate check that decided (candidate vs deployed, vs popularity, the holdout's size), and what it rested on. */
+  gateCheck: GateDecision['check'] | null;
+  gateBasis: GateDecision['basis'] | null;
+  /** The newest day the run trained on: with a holdout, the day before the run's own day. */
+  trainedThrough: string | null;
+  /** The run whose training first contains the poisoned day's events (the day itself is held out). */
+  trainsOnPoison: boolean;
   /** What the campaign serves after the run. */
   servedVersion: string | null;
   /** Rows of the run's interactions file. */
@@ -89,8 +96,13 @@ export interface SimulationFigures {
   loopVsOracle: number;
   /** Mean over days of stale ÷ oracle NDCG@10 (lower shows that retraining matters; goal ≤ 0.7). */
   staleVsOracle: number;
-  /** 1 when the gate rejected the poisoned day's candidate, 0 when not, null without a poisoned day. */
+  /**
+   * 1 when the gate rejected the candidate trained on the poisoned day, 0 when not, null without a
+   * poisoned day. With a holdout that is the next day's run: the poisoned day's own run holds it out.
+   */
   poisonedDayRejected: 0 | 1 | null;
+  /** The check that rejected it (or passed it). */
+  poisonedDayCheck: GateDecision['check'] | null;
 }
 
 export interface SimulationResult {
@@ -105,11 +117,12 @@ export function figuresOf(days: readonly DayResult[]): SimulationFigures {
   const scored = days.filter((d) => d.ndcg.oracle > 0);
   const mean = (f: (d: DayResult) => number) =>
     scored.length ? scored.reduce((s, d) => s + f(d), 0) / scored.length : 0;
-  const poisoned = days.find((d) => d.poisoned);
+  const poisoned = days.find((d) => d.trainsOnPoison) ?? days.find((d) => d.poisoned);
   return {
     loopVsOracle: mean((d) => d.ndcg.loop / d.ndcg.oracle),
     staleVsOracle: mean((d) => d.ndcg.stale / d.ndcg.oracle),
     poisonedDayRejected: poisoned ? (poisoned.outcome === 'REJECTED' ? 1 : 0) : null,
+    poisonedDayCheck: poisoned?.gateCheck ?? null,
   };
 }
 
@@ -234,6 +247,11 @@ export async function runSimulation(
         stale ??= oracle;
         const truth = nextDayTruth(world.day(d + 1), seen, (u) => world.isBot(u), scoring);
         const served = await recommender.describeCampaign(campaignArn);
+        const newest = full?.stats?.maxTimestamp;
+        const trainedThrough = typeof newest === 'number' ? new Date(newest * 1000).toISOString().slice(0, 10) : null;
+        const poisonDate = opts.poison ? world.date(opts.poison.day) : null;
+        const trainsOnPoison =
+          poisonDate !== null && trainedThrough !== null && trainedThrough >= poisonDate && !days.some((x) => x.trainsOnPoison);
         const day: DayResult = {
           day: d + 1,
           date,
@@ -241,6 +259,10 @@ export async function runSimulation(
           outcome: result.outcome,
           reason: result.reason,
           gateChange: full?.gate?.change ?? null,
+          gateCheck: full?.gate?.check ?? null,
+          gateBasis: full?.gate?.basis ?? null,
+          trainedThrough,
+          trainsOnPoison,
           servedVersion: served.solutionVersionArn,
           interactions: table.user.length,
           users: truth.size,

@@ -16,6 +16,7 @@ export function formatDay(d: DayResult): string {
     d.date,
     (d.outcome + (d.poisoned ? '*' : '')).padEnd(10),
     change,
+    (d.gateCheck ?? '–').padEnd(16),
     d.ndcg.loop.toFixed(4),
     d.ndcg.stale.toFixed(4),
     d.ndcg.oracle.toFixed(4),
@@ -27,13 +28,18 @@ export function formatDay(d: DayResult): string {
 }
 
 export const TABLE_HEADER =
-  'day  date        outcome     gate Δ  loop    stale   oracle  loop/oracle  stale/oracle  users  run+eval s';
+  'day  date        outcome     gate Δ  gate check        loop    stale   oracle  loop/oracle  stale/oracle  users  run+eval s';
 
 export function formatTable(r: SimulationResult): string[] {
   const lines = [TABLE_HEADER, ...r.days.map(formatDay)];
-  if (r.poison) lines.push(`* poisoned day (${poisonLabel(r)}): ${r.days.find((d) => d.poisoned)?.reason ?? ''}`);
+  if (r.poison) {
+    lines.push(`* poisoned day (${poisonLabel(r)}): ${r.days.find((d) => d.poisoned)?.reason ?? ''}`);
+    const trained = r.days.find((d) => d.trainsOnPoison);
+    if (trained && !trained.poisoned)
+      lines.push(`  day ${trained.day} trains on it (its own run held it out): ${trained.outcome} by the ${trained.gateCheck ?? '–'} check: ${trained.reason}`);
+  }
   lines.push(
-    'NDCG@10 of next-day interactions; gate Δ: the gate metric of the candidate vs the deployed version, each on its own holdout.'
+    'NDCG@10 of next-day interactions; gate Δ and check: the candidate vs the deployed version and vs popularity, all scored on the run\'s holdout (its newest day).'
   );
   return lines;
 }

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../common/config';
+import { ConfigError, loadConfig, parseConfig, toPipelineSettings } from '../../common/config';
+import { DEFAULT_POLL } from '../../workflows/wait-schedule';
 import { main, EXIT } from '../../client/cli';
 
 const AWS = `
@@ -45,6 +46,7 @@ test('the AWS example and the local config are valid', () => {
     approval: 'never',
     approvalTimeout: '24h',
     approvalDefault: 'deny',
+    holdout: { enabled: true, days: 1, minUsers: 50, sampleUsers: 1000, whenTooSmall: 'solution-metrics' },
   });
   expect(loadConfig(path.resolve(__dirname, '../../config/local.yaml')).pipelines[0]!.name).toBe('demo');
   expect(loadConfig(path.resolve(__dirname, '../../config/aws.example.yaml'), { AWS_ACCOUNT_ID: '123456789012', DATA_BUCKET: 'b' }).pipelines[0]!.backend).toBe('aws');
@@ -180,5 +182,28 @@ describe('config errors say what to fix, never "Invalid input" or a raw pattern'
     expect(message).toMatch(/^cannot read the config file .*config\.yaml:/);
     expect(message).toMatch(/no such file .*--config <file>.*PERSONALIZE_OPTIMIZER_CONFIG/);
     expect(message).not.toMatch(/ENOENT/);
+  });
+});
+
+describe('gate.holdout', () => {
+  const withHoldout = (yaml: string) => AWS.replace('    workPrefix: s3://bucket/work/\n', `    workPrefix: s3://bucket/work/\n    gate:\n      holdout: ${yaml}\n`);
+  test('a fraction of the time span instead of days, and a minimum of users', () => {
+    expect(parseConfig(withHoldout('{ fraction: 0.1, minUsers: 200, whenTooSmall: reject }')).pipelines[0]!.gate.holdout).toEqual({
+      enabled: true,
+      fraction: 0.1,
+      minUsers: 200,
+      sampleUsers: 1000,
+      whenTooSmall: 'reject',
+    });
+  });
+  test('enabled: false gates on GetSolutionMetrics as before: the settings carry no holdout', () => {
+    const p = parseConfig(withHoldout('{ enabled: false }')).pipelines[0]!;
+    expect(toPipelineSettings(p, { poll: DEFAULT_POLL, phaseSearchAttribute: false }).gate).toEqual({ metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02 });
+    const on = toPipelineSettings(parseConfig(AWS).pipelines[0]!, { poll: DEFAULT_POLL, phaseSearchAttribute: false });
+    expect(on.gate.holdout).toEqual({ days: 1, minUsers: 50, sampleUsers: 1000, whenTooSmall: 'solution-metrics' });
+  });
+  test('days and fraction together are refused, with the field', () => {
+    expect(problems(withHoldout('{ days: 1, fraction: 0.2 }')).map((p) => p.message).join(' ')).toMatch(/days or fraction, not both/);
+    expect(problems(withHoldout('{ fraction: 1.5 }'))[0]!.path).toMatch(/gate\.holdout/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Records RetrainWorkflow histories of the main paths on the real time-skipping server and writes
  * them to test/histories/. Run after a deliberate change to the workflow's command sequence:
- *   npx tsx test/replay/record-histories.ts [name …]   (names: only those recordings)
+ *   npx tsx test/replay/record-histories.ts            (all of them)
+ *   npx tsx test/replay/record-histories.ts <name>…    (only those: a new path, the others left as they are)
  * The replay test then proves every committed history still replays on the current code. A run
  * that continues as new is recorded run by run (its first and its last run); a scheduled run is
  * recorded while the pipeline's lock is held by another run.
@@ -56,6 +57,14 @@ const RECORDINGS: Record<string, Recording> = {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 20 * HOUR } },
     settings: { notifyOn: ['FAILED', 'CANCELLED'] },
     cancelInTraining: true,
+  },
+  recommendations: {
+    scenario: { stats: HEALTHY_STATS, recommendOutcome: { status: 'ACTIVE', ms: 2 * HOUR, users: 88, errors: 2 } },
+    settings: { recommendations: { audience: 'window', numResults: 10 } },
+  },
+  'recommendations-failed': {
+    scenario: { stats: HEALTHY_STATS, recommendOutcome: { status: 'CREATE FAILED', reason: 'Filter is not ACTIVE', ms: HOUR } },
+    settings: { recommendations: { audience: 's3://bucket/audiences/vip.json', numResults: 10, filterArn: 'arn:aws:personalize:us-east-1:123456789012:filter/x' } },
   },
 };
 
@@ -157,7 +166,7 @@ async function main(): Promise<void> {
   try {
     const only = process.argv.slice(2);
     for (const [name, rec] of Object.entries(RECORDINGS)) if (!only.length || only.includes(name)) await recordRetrain(env, outDir, name, rec);
-    if (!only.length || only.includes('scheduled-waited-for-lock')) await recordScheduledWaits(env, outDir);
+    if (!only.length || only.includes('scheduled')) await recordScheduledWaits(env, outDir);
   } finally {
     await env.teardown();
   }

@@ -45,3 +45,16 @@ test('a CANCELLED run notifies when the pipeline asks for it, saying CANCELLED',
   await acts.notifyRun({ result, workflowId: 'w' });
   expect(sent).toEqual(['CANCELLED: cancelled during TRAIN']);
 });
+
+test('recommendations that failed after a deploy are notified where failures are, with the reason; a clean success is not', async () => {
+  const sent: Record<string, unknown>[] = [];
+  const settings = settingsFor('shop', { notifyOn: ['FAILED'] });
+  const acts = createActivities({
+    pipelines: { list: () => ['shop'], settings: () => settings, ports: () => ({ notifier: { notify: async (n: { summary: Record<string, unknown> }) => void sent.push(n.summary) } }) as unknown as PipelinePorts },
+  });
+  const succeeded: RetrainResult = { ...result, outcome: 'SUCCEEDED', reason: 'deployed v2' };
+  await acts.notifyRun({ result: succeeded, workflowId: 'w' });
+  expect(sent).toHaveLength(0);
+  await acts.notifyRun({ result: { ...succeeded, recommendations: { failed: 'Filter is not ACTIVE' } }, workflowId: 'w' });
+  expect(sent).toEqual([expect.objectContaining({ recommendations: { failed: 'Filter is not ACTIVE' } })]);
+});

@@ -18,6 +18,10 @@ const day = (
   outcome,
   reason: '',
   gateChange: null,
+  gateCheck: null,
+  gateBasis: null,
+  trainedThrough: null,
+  trainsOnPoison: false,
   servedVersion: null,
   interactions: 0,
   users: 1,
@@ -37,6 +41,15 @@ test("figures: means over days of the ratios to the oracle; the poisoned day's g
   expect(f.poisonedDayRejected).toBe(1);
   expect(figuresOf([day(1, 1, 1, 1, 'SUCCEEDED', true)]).poisonedDayRejected).toBe(0);
   expect(figuresOf([day(1, 1, 1, 1)]).poisonedDayRejected).toBeNull();
+});
+
+test('with a holdout the run judged on the poisoned day is the first one that trains on it, and its check is reported', () => {
+  const held = { ...day(2, 0.2, 0.1, 0.2, 'SUCCEEDED', true) };
+  const next = { ...day(3, 0.2, 0.1, 0.2, 'REJECTED'), trainsOnPoison: true, gateCheck: 'deployed' as const };
+  const f = figuresOf([day(1, 0.2, 0.2, 0.2), held, next]);
+  expect(f.poisonedDayRejected).toBe(1);
+  expect(f.poisonedDayCheck).toBe('deployed');
+  expect(figuresOf([day(1, 0.2, 0.2, 0.2), held, { ...next, outcome: 'SUCCEEDED' }]).poisonedDayRejected).toBe(0);
 });
 
 test('next-day truth: real users, positive events of scored types, items they had not seen', () => {

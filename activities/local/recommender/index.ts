@@ -715,6 +715,19 @@ export class LocalRecommender implements Recommender {
     return (await this.scorer(c.solutionVersionArn)).userOf(userId) >= 0;
   }
 
+  /**
+   * Batch inference: one ACTIVE version's model ranks items for each user, as recommend() does for the
+   * campaign's (popularity for users it does not know). `at` (epoch ms) is the job's time, so a job
+   * run again gives the same answer.
+   */
+  async recommendWithVersion(solutionVersionArn: string, userIds: string[], numResults: number, at: number): Promise<{ itemId: string; score: number }[][]> {
+    if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalid('numResults must be an integer from 1 to 500');
+    const v = this.version(solutionVersionArn);
+    if (v.status !== 'ACTIVE') throw invalid(`solution version ${solutionVersionArn} is ${v.status}; batch inference needs an ACTIVE version`);
+    const scorer = await this.scorer(solutionVersionArn);
+    return userIds.map((u) => scorer.recommendFor(u, numResults, { at: at / 1000 }));
+  }
+
   /** Appends real-time records (PutEvents/PutItems/PutUsers) to the event log a later training reads. */
   async recordEvents(events: RealtimeEvent[] | Record<string, unknown>[]): Promise<void> {
     if (events.length === 0) return;

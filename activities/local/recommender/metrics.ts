@@ -77,7 +77,7 @@ export interface HoldoutSplit {
 }
 
 /** FNV-1a of the seed and a string: a stable, well-spread order of users. */
-function stableHash(seed: number, s: string): number {
+export function stableHash(seed: number, s: string): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let n = 0; n < s.length; n++) h = Math.imul(h ^ s.charCodeAt(n), 0x01000193) >>> 0;
   return h;

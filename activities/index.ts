@@ -27,6 +27,7 @@ import { nextLastRun, type LastRunRecord } from './last-run';
 import { Context } from '@temporalio/activity';
 import { appendPromotion, readPromotions } from './promotions';
 import { pickAutoTrainedVersion, type AutoTrainedPick } from './auto-trained';
+import { describeDecision } from '../workflows/approval-plan';
 import { readRunRecords } from './run-records';
 import { deliverSegments, findUndelivered, type SegmentsReport } from './realtime/segments';
 import type { PipelinePorts, SegmentRef } from './ports';
@@ -336,6 +337,7 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
           rows: r.stats?.rows,
           solutionVersionArn: r.jobs.solutionVersionArn,
           gate: r.gate?.reason,
+          ...(r.approval && { approval: describeDecision(r.approval) }),
           durationMs: r.durationMs,
           ...(r.recommendations && { recommendations: r.recommendations }),
         },

@@ -43,6 +43,7 @@ import { registerPreflight, runPreflight } from './preflight/command';
 import { pipelineDdl } from './athena-ddl';
 import { approvalStatusLines, registerDecisionCommands } from './decision-commands';
 import { registerRollbackCommand } from './rollback-command';
+import { registerAutoTrainCommand } from './auto-train-command';
 
 export { EXIT } from './exit-codes';
 
@@ -364,6 +365,7 @@ export function buildProgram(): Command {
   registerPreflight(program, cfg, out, (message) => new ExitError(message, EXIT.usage));
   registerDecisionCommands(program, cfg, withClient, out);
   registerRollbackCommand(program, cfg, withClient, out);
+  registerAutoTrainCommand(program, cfg, out);
   program
     .command('athena')
     .description("the Athena side of a pipeline's sources")

@@ -67,6 +67,17 @@ const RECORDINGS: Record<string, Recording> = {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 6 * HOUR } },
     settings: { historyLimit: 60 },
   },
+  'approval-timed-out': {
+    scenario: { stats: HEALTHY_STATS },
+    settings: { gate: { metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02, approval: 'always', approvalTimeout: '2h', approvalDefault: 'approve' } },
+  },
+  'auto-trained': {
+    scenario: {
+      stats: HEALTHY_STATS,
+      autoVersions: [{ arn: 'arn:aws:personalize:us-east-1:123456789012:solution/shop/a0000001', createdAt: '2026-11-20T00:00:00Z', metrics: { normalized_discounted_cumulative_gain_at_10: 0.24 } }],
+    },
+    settings: { autoTraining: 'gate' },
+  },
   cancelled: {
     scenario: { stats: HEALTHY_STATS, trainingOutcome: { status: 'ACTIVE', ms: 20 * HOUR } },
     settings: { notifyOn: ['FAILED', 'CANCELLED'] },

@@ -12,6 +12,8 @@ import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { HEALTHY_STATS, type Scenario } from '../fixtures/fake-aws';
 import { quietLogger, runScenario } from './scenario';
 import { decideUpdate, statusQuery } from '../../workflows/defs';
+import { sendDecision } from '../../client/decision-commands';
+import { EXIT, ExitError } from '../../client/exit-codes';
 import type { ApprovalRequest, GateSettings, Phase, RetrainProgress } from '../../common/types';
 
 let env: TestWorkflowEnvironment;
@@ -68,7 +70,11 @@ test('approved: waits in AWAITING_APPROVAL (status, memo, notification), then de
       seen.memo = (await env.client.workflow.getHandle(workflowId).describe()).memo;
       const answer = await decide(workflowId, { decision: 'approve', note: 'looks right on the dashboard', by: 'alice' });
       expect(answer).toMatchObject({ decision: 'approve', by: 'alice', note: 'looks right on the dashboard' });
-      seen.again = await refusal(decide(workflowId, { decision: 'deny', note: 'changed my mind', by: 'bob' }));
+      // The CLI's path: a refused decision is exit code 3 with the run's reason.
+      const err = await sendDecision(env.client, workflowId, { decision: 'deny', note: 'changed my mind', by: 'bob' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ExitError);
+      expect((err as ExitError).code).toBe(EXIT.conflict);
+      seen.again = (err as ExitError).message;
     },
   });
   expect(seen.early).toMatch(/nothing awaits a decision: the run is in phase TRAIN/);
@@ -76,7 +82,7 @@ test('approved: waits in AWAITING_APPROVAL (status, memo, notification), then de
   expect(seen.status!.approval!.decision).toBeUndefined();
   expect(Date.parse(seen.status!.approval!.deadline) - Date.parse(seen.status!.approval!.askedAt)).toBe(6 * 3_600_000);
   expect(seen.memo).toMatchObject({ awaiting: 'approval', approvalDeadline: seen.status!.approval!.deadline });
-  expect(seen.again).toMatch(/a decision was already given: approved by alice/);
+  expect(seen.again).toMatch(/refused the decision: a decision was already given: approved by alice/);
 
   expect(run.result?.outcome).toBe('SUCCEEDED');
   expect(run.fake.counts.campaignUpdates).toBe(1);

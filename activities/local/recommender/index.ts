@@ -556,8 +556,10 @@ export class LocalRecommender implements Recommender {
   }
 
   async listSolutionVersions(solutionArn: string): Promise<SolutionVersionListing[]> {
-    return this.listVersions()
-      .filter((v) => v.solutionArn === solutionArn)
+    const versions = this.listVersions().filter((v) => v.solutionArn === solutionArn);
+    // A training whose owner went away (e.g. started by the auto-train command) is taken up here.
+    for (const v of versions) this.resumeTraining(v);
+    return versions
       .map((v) => ({
         solutionVersionArn: v.solutionVersionArn,
         status: v.status,

@@ -23,6 +23,7 @@ export interface Grant {
 export const UNSCOPABLE_ACTIONS = new Set([
   'personalize:ListDatasetImportJobs',
   'personalize:ListSolutionVersions',
+  'personalize:ListBatchInferenceJobs',
   'personalize:PutEvents',
 ]);
 
@@ -246,6 +247,36 @@ export function workerGrants(p: PipelineConfig): Grant[] {
       why: 'notify run outcomes',
     });
   }
+  if (p.recommendations) {
+    const batchRole = pz.batchInferenceRoleArn ?? pz.importRoleArn;
+    grants.push(
+      {
+        sid: `${id}Recommend`,
+        actions: ['personalize:CreateBatchInferenceJob', 'personalize:DescribeBatchInferenceJob'],
+        resources: [
+          `${pz.solutionArn}/*`,
+          `arn:${partition}:personalize:${region}:${account}:batch-inference-job/${p.name}-*`,
+          ...(p.recommendations.filterArn ? [p.recommendations.filterArn] : []),
+        ],
+        why: 'write recommendations out with a batch inference job from the deployed version',
+      },
+      {
+        sid: `${id}FindBatchJobs`,
+        actions: ['personalize:ListBatchInferenceJobs'],
+        resources: ['*'],
+        why: 'adopt a batch inference job a retried start created (List actions take no resource ARN)',
+      }
+    );
+    if (batchRole !== pz.importRoleArn) {
+      grants.push({
+        sid: `${id}PassBatchRole`,
+        actions: ['iam:PassRole'],
+        resources: [batchRole],
+        conditions: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } },
+        why: 'hand the batch inference role to Personalize',
+      });
+    }
+  }
   if (p.realtime) {
     const datasets = [p.realtime.usersDatasetArn, p.realtime.itemsDatasetArn].filter((a): a is string => !!a);
     if (p.realtime.trackingId) {
@@ -304,6 +335,10 @@ export function importRoleGrants(p: PipelineConfig): Grant[] {
       resources: [bucketArn(scope, runs.bucket)],
       why: 'list the work bucket (Personalize checks the data location)',
     },
+    // Batch inference with the import role (no batchInferenceRoleArn) writes its output under the runs.
+    ...(p.recommendations && !p.personalize?.batchInferenceRoleArn
+      ? [{ sid: 'WriteRecommendations', actions: ['s3:PutObject'], resources: [objectsArn(scope, runs)], why: 'write the batch inference output of each run' }]
+      : []),
   ];
 }
 

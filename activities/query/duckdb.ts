@@ -25,8 +25,8 @@ import type {
 import { lookBehindSeconds } from '../../common/interactions';
 import type { InteractionsQueryRequest } from '../ports';
 import { matchedEngagementsCte } from './attribution';
+import { cleanId, trimmed } from './duckdb-trim';
 import {
-  clean,
   ENGAGEMENT_COLUMNS,
   ident,
   lit,
@@ -191,10 +191,10 @@ FROM (
     END AS problem
   FROM (
     SELECT event_type, arrival_timestamp AS ts, client, attributes, __file,
-      ${clean('client.client_id')} AS endpoint_id,
-      coalesce(${clean('attributes.campaign_id')}, ${clean('attributes.journey_id')}) AS attribution,
-      ${clean('attributes.item_id')} AS item_id,
-      ${clean('attributes.personalize_user_id')} AS user_id
+      ${cleanId('client.client_id')} AS endpoint_id,
+      coalesce(${cleanId('attributes.campaign_id')}, ${cleanId('attributes.journey_id')}) AS attribution,
+      ${cleanId('attributes.item_id')} AS item_id,
+      ${cleanId('attributes.personalize_user_id')} AS user_id
     FROM ${readJson(files, PINPOINT_COLUMNS)}
   )
 )`;
@@ -211,7 +211,7 @@ const SES_COLUMNS: Columns = {
 const isoMs = (expr: string) => `epoch_ms(TRY_CAST(${expr} AS TIMESTAMPTZ))`;
 
 export function sesEventsSql(spec: SesSourceSpec, w: EventWindow, files: string[]): string {
-  const tag = (name: string) => clean(`mail.tags[${lit(name)}][1]`);
+  const tag = (name: string) => cleanId(`mail.tags[${lit(name)}][1]`);
   const time = `coalesce(${[...SES_TIME_OBJECTS, 'mail'].map((o) => `${ident(o)}."timestamp"`).join(', ')})`;
   const extracted = `SELECT __file, ${Object.keys(SES_COLUMNS).map(ident).join(', ')},
     "eventType" AS raw_type,
@@ -234,7 +234,7 @@ const SMS_COLUMNS: Columns = {
 };
 
 export function smsEventsSql(spec: SmsSourceSpec, w: EventWindow, files: string[]): string {
-  const ctx = (key: string) => clean(`context[${lit(key)}]`);
+  const ctx = (key: string) => cleanId(`context[${lit(key)}]`);
   const extracted = `SELECT __file, ${Object.keys(SMS_COLUMNS).map(ident).join(', ')},
     "eventType" AS raw_type,
     concat_ws('|', "messageId", "eventType") AS engagement_key,
@@ -325,13 +325,13 @@ export function genericEventsSql(spec: Pick<EventsSourceSpec, 'mapping'>, w: Eve
     p ? expr(fieldAt(p)) : `NULL::${type}`;
   const extracted = `SELECT *, TRY(${epochMsOf('raw_ts')}) AS ts FROM (
     SELECT __file, ${Object.keys(columns).map(ident).join(', ')},
-      ${clean(fieldAt(mapping.EVENT_TYPE))} AS raw_type,
+      ${cleanId(fieldAt(mapping.EVENT_TYPE))} AS raw_type,
       coalesce("messageId", '') AS engagement_key,
-      ${clean(fieldAt(mapping.USER_ID))} AS user_id,
-      ${clean(fieldAt(mapping.ITEM_ID))} AS item_id,
-      trim(${fieldAt(mapping.TIMESTAMP)}) AS raw_ts,
+      ${cleanId(fieldAt(mapping.USER_ID))} AS user_id,
+      ${cleanId(fieldAt(mapping.ITEM_ID))} AS item_id,
+      ${trimmed(fieldAt(mapping.TIMESTAMP))} AS raw_ts,
       ${opt(mapping.EVENT_VALUE, (e) => `TRY_CAST(${e} AS DOUBLE)`, 'DOUBLE')} AS mapped_value,
-      ${opt(mapping.RECOMMENDATION_ID, clean, 'VARCHAR')} AS recommendation_id,
+      ${opt(mapping.RECOMMENDATION_ID, cleanId, 'VARCHAR')} AS recommendation_id,
       ${opt(mapping.IMPRESSION, (e) => `nullif(array_to_string(${e}, '|'), '')`, 'VARCHAR')} AS impression
     FROM ${readJson(files, columns)}
   )`;

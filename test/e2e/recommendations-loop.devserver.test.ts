@@ -77,7 +77,10 @@ pipelines:
   expect(first.outcome).toBe('SUCCEEDED');
   const recs = first.recommendations!;
   expect(recs.failed).toBeUndefined();
-  expect(recs.audience).toBe(first.stats!.users);
+  // `window`: every user of the run's interactions, the held-out newest ones included.
+  const windowRows = parse(fs.readFileSync(fileUriToPath(first.jobs.interactionsUri!), 'utf8'), { columns: true }) as { USER_ID: string }[];
+  expect(recs.audience).toBe(new Set(windowRows.map((r) => r.USER_ID)).size);
+  expect(recs.audience).toBeGreaterThanOrEqual(first.stats!.users);
   expect(recs.users).toBe(recs.audience);
   expect(formatSummary(first).join('\n')).toContain(`recommendations  ${recs.users} users → ${recs.jsonlUri} and ${recs.csvUri}`);
   const rows = fs.readFileSync(fileUriToPath(recs.jsonlUri!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RecommendationRow);

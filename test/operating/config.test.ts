@@ -185,6 +185,13 @@ describe('config errors say what to fix, never "Invalid input" or a raw pattern'
   });
 });
 
+test('gate.approval, its timeout and default reach the run settings the workflow reads', () => {
+  const yaml = AWS.replace('    workPrefix: s3://bucket/work/\n', '    workPrefix: s3://bucket/work/\n    gate:\n      approval: on-doubt\n      approvalTimeout: 3d\n      approvalDefault: approve\n');
+  const gate = toPipelineSettings(parseConfig(yaml).pipelines[0]!, { poll: DEFAULT_POLL, phaseSearchAttribute: false }).gate;
+  expect(gate).toMatchObject({ approval: 'on-doubt', approvalTimeout: '3d', approvalDefault: 'approve' });
+  expect(gate.holdout).toBeDefined();
+});
+
 describe('gate.holdout', () => {
   const withHoldout = (yaml: string) => AWS.replace('    workPrefix: s3://bucket/work/\n', `    workPrefix: s3://bucket/work/\n    gate:\n      holdout: ${yaml}\n`);
   test('a fraction of the time span instead of days, and a minimum of users', () => {
@@ -198,7 +205,13 @@ describe('gate.holdout', () => {
   });
   test('enabled: false gates on GetSolutionMetrics as before: the settings carry no holdout', () => {
     const p = parseConfig(withHoldout('{ enabled: false }')).pipelines[0]!;
-    expect(toPipelineSettings(p, { poll: DEFAULT_POLL, phaseSearchAttribute: false }).gate).toEqual({ metric: 'normalized_discounted_cumulative_gain_at_10', tolerance: 0.02 });
+    expect(toPipelineSettings(p, { poll: DEFAULT_POLL, phaseSearchAttribute: false }).gate).toEqual({
+      metric: 'normalized_discounted_cumulative_gain_at_10',
+      tolerance: 0.02,
+      approval: 'never',
+      approvalTimeout: '24h',
+      approvalDefault: 'deny',
+    });
     const on = toPipelineSettings(parseConfig(AWS).pipelines[0]!, { poll: DEFAULT_POLL, phaseSearchAttribute: false });
     expect(on.gate.holdout).toEqual({ days: 1, minUsers: 50, sampleUsers: 1000, whenTooSmall: 'solution-metrics' });
   });

@@ -5,12 +5,11 @@
  * the deadline the default applies; the update is refused while nothing awaits a decision and once
  * one was given; on-doubt asks only inside the tolerance band; continue-as-new keeps the wait.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { HEALTHY_STATS, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario } from './scenario';
+import { runScenario, startScenarioSuite } from './scenario';
 import { decideUpdate, statusQuery } from '../../workflows/defs';
 import { sendDecision } from '../../client/decision-commands';
 import { EXIT, ExitError } from '../../client/exit-codes';
@@ -18,14 +17,8 @@ import type { ApprovalRequest, GateSettings, Phase, RetrainProgress } from '../.
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 const base: Scenario = { stats: HEALTHY_STATS };
 const gate = (over: Partial<GateSettings>): GateSettings => ({

@@ -3,22 +3,15 @@
  * run trains nothing, takes the newest ACTIVE AUTOMATIC version no run evaluated, and puts it
  * through the same gate, approval and deploy; with none new it ends SKIPPED saying why.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { HEALTHY_STATS, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario } from './scenario';
+import { runScenario, startScenarioSuite } from './scenario';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 const SOLUTION = 'arn:aws:personalize:us-east-1:123456789012:solution/shop';
 const ndcg = (x: number) => ({ normalized_discounted_cumulative_gain_at_10: x });

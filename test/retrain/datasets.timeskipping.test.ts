@@ -4,27 +4,20 @@
  * files are unchanged, each with its own deadline; a recommender's run waits for its next model,
  * records its metrics and ends REGRESSED (notified) when they fell.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { createFakeAws, HEALTHY_STATS, settingsFor, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario, type ScenarioRun } from './scenario';
+import { runScenario, type ScenarioRun, startScenarioSuite } from './scenario';
 import type { PipelineSettings } from '../../common/types';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 const ITEMS = 'arn:aws:personalize:us-east-1:123456789012:dataset/shop/ITEMS';
 const USERS = 'arn:aws:personalize:us-east-1:123456789012:dataset/shop/USERS';

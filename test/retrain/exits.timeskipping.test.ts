@@ -5,27 +5,20 @@
  * re-run of a date trains anew; an older model is never deployed over a newer one; and the first
  * deploy check, which can still read the update before ours, does not fail a deploy that succeeds.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { HEALTHY_STATS, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario, type ScenarioRun } from './scenario';
+import { runScenario, type ScenarioRun, startScenarioSuite } from './scenario';
 import { statusQuery } from '../../workflows/defs';
 import type { Outcome, Phase } from '../../common/types';
 
 const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 const base: Scenario = { stats: HEALTHY_STATS };
 const ALL: Outcome[] = ['SUCCEEDED', 'SKIPPED', 'REJECTED', 'FAILED', 'CANCELLED'];

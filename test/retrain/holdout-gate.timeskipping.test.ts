@@ -3,13 +3,12 @@
  * the import carries the training file, both versions are scored on the same holdout by batch
  * inference jobs polled like every long job (or directly), and the gate decides on those scores.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { HEALTHY_STATS, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario } from './scenario';
+import { runScenario, startScenarioSuite } from './scenario';
 import type { HoldoutSettings } from '../../common/holdout';
 
 const M = 'normalized_discounted_cumulative_gain_at_10';
@@ -18,14 +17,8 @@ const settings = { gate: { metric: M, tolerance: 0.02, holdout } };
 const DEPLOYED = 'arn:aws:personalize:us-east-1:123456789012:solution/shop/0000aaaa';
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 const scenario = (h: Scenario['holdout'], over: Partial<Scenario> = {}): Scenario => ({
   stats: HEALTHY_STATS,

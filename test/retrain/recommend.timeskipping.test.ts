@@ -4,24 +4,17 @@
  * in the result and the record; a failed job leaves the deploy standing, is noted and notified; no
  * job is started for a pipeline without `recommendations:` or for a run that did not deploy.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { HEALTHY_STATS, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario } from './scenario';
+import { runScenario, startScenarioSuite } from './scenario';
 import type { RecommendationSettings } from '../../common/types';
 
 const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 const base: Scenario = { stats: HEALTHY_STATS };
 const recommendations: RecommendationSettings = { audience: 'window', numResults: 10 };

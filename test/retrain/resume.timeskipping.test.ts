@@ -4,28 +4,21 @@
  * still ends SUCCEEDED with one job of each kind, each phase timed once, its polls counted across
  * runs, its deadline kept, and the duration of the whole chain.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { temporal } from '@temporalio/proto';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { HEALTHY_STATS, settingsFor, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario } from './scenario';
+import { runScenario, startScenarioSuite } from './scenario';
 import type { RetrainInput } from '../../common/types';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 interface ChainRun {
   runId: string;

@@ -2,11 +2,11 @@
  * RetrainWorkflow on the real time-skipping test server with scripted AWS activities: one test per
  * path, each asserting whether the campaign was updated.
  */
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
+import { startScenarioSuite } from './scenario';
 import { createFakeAws, HEALTHY_STATS, settingsFor, type Scenario } from '../fixtures/fake-aws';
 import { RetrainWorkflow } from '../../workflows';
 import { statusQuery } from '../../workflows/defs';
@@ -15,14 +15,8 @@ import type { PipelineSettings, RetrainResult } from '../../common/types';
 const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { warn() {}, info() {}, debug() {}, error() {}, log() {}, trace() {} } });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 interface Run {
   result?: RetrainResult;

@@ -4,11 +4,10 @@
  * deploy wait, and records that too; with no earlier promoted version it refuses and touches
  * nothing; and it cannot start while a run holds the pipeline's workflow id.
  */
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { createFakeAws, HEALTHY_STATS, settingsFor, type Scenario } from '../fixtures/fake-aws';
-import { quietLogger, runScenario } from './scenario';
+import { runScenario, startScenarioSuite } from './scenario';
 import { RetrainWorkflow } from '../../workflows';
 import { retrainWorkflowId } from '../../workflows/defs';
 import { RunConflictError } from '../../client/run';
@@ -17,14 +16,8 @@ import type { RollbackInput, RollbackResult } from '../../common/types';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+beforeAll(async () => ({ env, bundle } = await startScenarioSuite()));
+afterAll(() => env?.teardown());
 
 const base: Scenario = { stats: HEALTHY_STATS };
 const INITIAL = 'arn:aws:personalize:us-east-1:123456789012:solution/shop/0000aaaa';

@@ -1,6 +1,7 @@
 /** Runs RetrainWorkflow against the scripted AWS fake on a time-skipping server, one task queue per run. */
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { createFakeAws, settingsFor, type Scenario } from '../fixtures/fake-aws';
 import { RetrainWorkflow } from '../../workflows';
 import type { PipelineSettings, RetrainInput, RetrainResult } from '../../common/types';
@@ -56,3 +57,10 @@ export async function runScenario(
 }
 
 export const quietLogger = { warn() {}, info() {}, debug() {}, error() {}, log() {}, trace() {} };
+
+/** What a suite of scenarios runs on: one time-skipping server and one workflow bundle, made in its beforeAll. */
+export async function startScenarioSuite(): Promise<{ env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap }> {
+  const env = await createTimeSkippingEnv();
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return { env, bundle };
+}

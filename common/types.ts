@@ -60,7 +60,7 @@ export interface StageDeadlines {
   query: Duration;
   import: Duration;
   training: Duration;
-  /** The holdout's batch inference jobs (AWS); absent: DEFAULT_EVALUATE_DEADLINE. */
+  /** The holdout's batch inference jobs (AWS); absent: 12 hours (see `stageDeadline`). */
   evaluate?: Duration;
   deploy: Duration;
   /** Each items / users import (default 6h). */

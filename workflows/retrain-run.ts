@@ -16,16 +16,26 @@ import type {
   RetrainProgress,
   RetrainResult,
   Stage,
+  StageDeadlines,
   WaitProgress,
 } from '../common/types';
 import { RetrainPhaseKey } from './defs';
 import { runNames, type RunNames } from './plan';
 import { DEFAULT_HISTORY_LIMIT, waitForJob, type WaitOutcome } from './wait-for-job';
 
-/** Deadlines of stages that settings recorded before those stages existed do not name. */
-export const DEFAULT_EVALUATE_DEADLINE = '12h';
-const DEFAULT_RECOMMEND_DEADLINE = '6h';
-const DEFAULT_STAGE_DEADLINES: Partial<Record<Stage, string>> = { evaluate: DEFAULT_EVALUATE_DEADLINE, recommend: DEFAULT_RECOMMEND_DEADLINE };
+/** Deadlines of the stages added after runs began recording settings: older settings do not carry them. */
+const LATER_STAGE_DEADLINES = { evaluate: '12h', recommend: '6h' } as const satisfies Partial<Record<Stage, Duration>>;
+
+/** The deadline of a stage's wait: the run's settings, or for a later stage its default. */
+export function stageDeadline(deadlines: StageDeadlines, stage: Stage): Duration {
+  switch (stage) {
+    case 'evaluate':
+    case 'recommend':
+      return deadlines[stage] ?? LATER_STAGE_DEADLINES[stage];
+    default:
+      return deadlines[stage];
+  }
+}
 
 /** The phase order; a resumed run (continue-as-new) skips the phases already done. */
 export const PHASE_ORDER: Phase[] = [
@@ -145,8 +155,7 @@ export class RetrainRun {
     return waitForJob({
       name,
       check,
-      // Settings recorded before a stage existed have no deadline for it.
-      deadline: opts.deadline ?? this.settings.deadlines[stage] ?? DEFAULT_STAGE_DEADLINES[stage] ?? DEFAULT_EVALUATE_DEADLINE,
+      deadline: opts.deadline ?? stageDeadline(this.settings.deadlines, stage),
       poll: this.settings.poll,
       stage,
       progress: resumed,

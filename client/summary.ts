@@ -47,7 +47,7 @@ function recommendationsLine(r: RetrainResult): string | undefined {
  * What the run's training included of the real-time records: counted by the local recommender,
  * never guessed for Personalize, which does not report it. No line when the run did not train.
  */
-export function realtimeLine(r: RetrainResult): string | undefined {
+export function realtimeLine(r: Pick<RetrainResult, 'realtimeInTraining'>): string | undefined {
   const x = r.realtimeInTraining;
   if (!x) return undefined;
   if (!x.reported) return 'real-time events in the training: not reported by Personalize';

@@ -30,7 +30,7 @@ import { pickAutoTrainedVersion, type AutoTrainedPick } from './auto-trained';
 import { describeDecision } from '../workflows/approval-plan';
 import { readRunRecords } from './run-records';
 import { deliverSegments, findUndelivered, type SegmentsReport } from './realtime/segments';
-import type { PipelinePorts, SegmentRef } from './ports';
+import type { PipelinePorts, SegmentRef, SolutionVersionObservation } from './ports';
 import { recommendationActivities } from './recommendations';
 
 export interface PipelineRegistry {
@@ -64,6 +64,17 @@ function lastRunUri(settings: PipelineSettings): string {
 function runRecordUri(settings: PipelineSettings, runKey: string): string {
   const prefix = settings.workPrefix.endsWith('/') ? settings.workPrefix : `${settings.workPrefix}/`;
   return `${prefix}runs/${runKey}.json`;
+}
+
+/**
+ * A pipeline with no real-time section says nothing about real-time records, unless its backend
+ * counted some (a local event log written under an earlier config): nothing to report is not news.
+ */
+export function withoutIdleRealtime(obs: SolutionVersionObservation, hasRealtime: boolean): SolutionVersionObservation {
+  const r = obs.realtimeInTraining;
+  if (hasRealtime || !r || (r.reported && r.events + (r.unusable ?? 0) + r.items + r.users > 0)) return obs;
+  const { realtimeInTraining: _, ...rest } = obs;
+  return rest;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -206,8 +217,9 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
       const s = settingsOf(req.pipeline);
       return portsOf(req.pipeline).recommender.findSolutionVersion({ solutionArn: s.solutionArn, name: req.name, ...(req.createdAfter && { createdAfter: req.createdAfter }) });
     },
-    async describeSolutionVersion(req: { pipeline: string; solutionVersionArn: string }): Promise<JobObservation & { createdAt?: string }> {
-      return portsOf(req.pipeline).recommender.describeSolutionVersion(req.solutionVersionArn);
+    async describeSolutionVersion(req: { pipeline: string; solutionVersionArn: string }): Promise<SolutionVersionObservation> {
+      const ports = portsOf(req.pipeline);
+      return withoutIdleRealtime(await ports.recommender.describeSolutionVersion(req.solutionVersionArn), !!ports.eventSink);
     },
     async stopSolutionVersion(req: { pipeline: string; solutionVersionArn: string }): Promise<void> {
       await portsOf(req.pipeline).recommender.stopSolutionVersion(req.solutionVersionArn);

@@ -5,7 +5,7 @@
  * Contract shared by every start* method: it is idempotent. Called twice with the same name or
  * token it returns the job the first call created ("adopt"), never a second one.
  */
-import type { CampaignState, ImportMode, InteractionStats, Metrics, TrainingMode } from '../common/types';
+import type { CampaignState, ImportMode, InteractionStats, Metrics, RealtimeInTraining, TrainingMode } from '../common/types';
 import type { JobObservation } from '../common/job-status';
 import type { RecommenderObservation } from '../common/datasets';
 import type { DestinationConfig, EventRecord, ItemRecord, PersonalizeRecord, UserRecord } from './realtime/mapping';
@@ -72,7 +72,7 @@ export interface Recommender {
     createdAfter?: string;
   }): Promise<{ solutionVersionArn: string; status: string } | null>;
   /** `createdAt` (ISO) lets a run tell an older model from a newer one. */
-  describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation & { createdAt?: string }>;
+  describeSolutionVersion(solutionVersionArn: string): Promise<SolutionVersionObservation>;
   /** Stops a pending or running training; a version already finished is left alone. */
   stopSolutionVersion(solutionVersionArn: string): Promise<void>;
   getSolutionMetrics(solutionVersionArn: string): Promise<Metrics>;
@@ -94,6 +94,12 @@ export interface Recommender {
     minProvisionedTPS: number;
     campaignConfig?: Record<string, unknown>;
   }): Promise<void>;
+}
+
+/** DescribeSolutionVersion: status, creation time and what the training included of the real-time records. */
+export interface SolutionVersionObservation extends JobObservation {
+  createdAt?: string;
+  realtimeInTraining?: RealtimeInTraining;
 }
 
 export interface SolutionVersionListing {

@@ -32,7 +32,7 @@ import {
 } from './schedules';
 import { formatMs } from '../workflows/duration';
 import { connectClient } from './temporal-client';
-import { formatRunEnd, type SummaryOptions } from './summary';
+import { formatRunEnd, realtimeLine, type SummaryOptions } from './summary';
 import { exitCodeOf, failureResult, runEndOf, type RunEnd } from './run-end';
 import { EXIT, ExitError, exitFor } from './exit-codes';
 import { resolveRunDate } from './dates';
@@ -246,6 +246,8 @@ export function buildProgram(): Command {
         out(`${handle.workflowId}: ${describeProgress(s)}`);
         out(`  run date ${s.runDate}, run key ${s.runKey}`);
         for (const [k, v] of Object.entries(s.jobs)) if (v) out(`  ${k.padEnd(27)} ${String(v)}`);
+        const realtime = realtimeLine(s);
+        if (realtime) out(`  real-time                   ${realtime}`);
         approvalStatusLines(s, handle.workflowId).forEach((l) => out(l));
         if (!workflowId) {
           for (const w of await findWaitingRuns(client, s.pipeline))

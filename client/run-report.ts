@@ -7,7 +7,7 @@
  */
 import { BASELINE_PREFIX } from '../activities/local/recommender/baseline';
 import { finishedAt } from '../activities/run-records';
-import type { RetrainResult } from '../common/types';
+import type { RealtimeInTraining, RetrainResult } from '../common/types';
 
 export const DEFAULT_GATE_METRIC = 'normalized_discounted_cumulative_gain_at_10';
 
@@ -31,6 +31,8 @@ export interface RunHistoryRow {
   candidateVersion: string | null;
   /** What the campaign served when the run ended (null: nothing, or the run did not look). */
   deployedVersion: string | null;
+  /** The real-time records its training included (null: the run did not train, or a record from before the count). */
+  realtimeInTraining: RealtimeInTraining | null;
 }
 
 const num = (x: number | undefined | null): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -57,6 +59,7 @@ export function runHistory(records: RetrainResult[]): RunHistoryRow[] {
       gate: r.gate ? { promote: r.gate.promote, change: r.gate.change, reason: r.gate.reason } : null,
       candidateVersion: r.jobs.solutionVersionArn ?? null,
       deployedVersion: r.campaignSolutionVersionArn ?? null,
+      realtimeInTraining: r.realtimeInTraining ?? null,
     };
   });
 }

@@ -43,6 +43,20 @@ function recommendationsLine(r: RetrainResult): string | undefined {
   return `${plural(x.users ?? 0, 'user')} → ${x.jsonlUri} and ${x.csvUri}${left ? ` (${plural(left, 'user')} without: see ${x.batchOutputUri})` : ''}`;
 }
 
+/**
+ * What the run's training included of the real-time records: counted by the local recommender,
+ * never guessed for Personalize, which does not report it. No line when the run did not train.
+ */
+export function realtimeLine(r: Pick<RetrainResult, 'realtimeInTraining'>): string | undefined {
+  const x = r.realtimeInTraining;
+  if (!x) return undefined;
+  if (!x.reported) return 'real-time events in the training: not reported by Personalize';
+  const events = x.events === 0 ? 'no real-time events (PutEvents)' : `${plural(x.events, 'real-time event')} (PutEvents)`;
+  const unusable = x.unusable ? `, ${plural(x.unusable, 'event')} without a user or item left out` : '';
+  const records = x.items || x.users ? ` and ${x.items.toLocaleString('en-US')} item / ${x.users.toLocaleString('en-US')} user records (recorded, not trained on locally)` : '';
+  return `training included ${events}${unusable}${records}`;
+}
+
 function uiLine(opts: SummaryOptions): string | undefined {
   if (!opts.uiUrl || !opts.workflowId) return undefined;
   const link = `${opts.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(opts.namespace ?? 'default')}/workflows/${encodeURIComponent(opts.workflowId)}`;
@@ -77,6 +91,8 @@ export function formatSummary(r: RetrainResult, opts: SummaryOptions = {}): stri
     if (r.recommender) lines.push(`  previous model   ${dep ? `${metric} ${f(dep[metric])} (${r.recommender.previous?.runKey})` : 'none recorded (first model)'}`);
     else lines.push(`  deployed model   ${dep ? `${metric} ${f(dep[metric])}` : 'none (first deployment)'}`);
   }
+  const realtime = realtimeLine(r);
+  if (realtime) lines.push(`  real-time        ${realtime}`);
   for (const [kind, d] of Object.entries(r.datasets ?? {})) lines.push(`  ${`${kind} dataset`.padEnd(16)} ${d.action}: ${d.reason}`);
   const holdout = holdoutLine(r);
   if (holdout) lines.push(holdout);

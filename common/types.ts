@@ -246,6 +246,24 @@ export interface CampaignState {
 
 export type Metrics = Record<string, number>;
 
+/**
+ * The real-time records (PutEvents / PutItems / PutUsers) a training included. The local
+ * recommender counts them in the event log snapshot the version was asked to train on; Personalize
+ * reports no such count (`reported: false`), and none is made up.
+ */
+export type RealtimeInTraining =
+  | {
+      reported: true;
+      /** PutEvents records the training took as interactions. */
+      events: number;
+      /** PutEvents records without a user or an item: in the snapshot, not trainable. */
+      unusable?: number;
+      /** PutItems / PutUsers records in the snapshot (the local model trains on interactions only). */
+      items: number;
+      users: number;
+    }
+  | { reported: false };
+
 export interface GateDecision {
   promote: boolean;
   metric: string;
@@ -357,6 +375,8 @@ export interface RetrainProgress {
   approval?: ApprovalState;
   /** The candidate is a version the service trained on its own (personalize.autoTraining: gate). */
   autoTrained?: { createdAt?: string };
+  /** What the run's own training included of the real-time records (absent: the run did not train). */
+  realtimeInTraining?: RealtimeInTraining;
   recommendations?: RecommendationsOutcome;
   timings: PhaseTiming[];
   /** The wait in progress when the run continued as new. */
@@ -378,6 +398,7 @@ export interface RetrainResult {
   gate?: GateDecision;
   approval?: ApprovalState;
   autoTrained?: RetrainProgress['autoTrained'];
+  realtimeInTraining?: RealtimeInTraining;
   datasets?: RetrainProgress['datasets'];
   recommender?: RecommenderCheck;
   campaignSolutionVersionArn?: string | null;

@@ -159,9 +159,12 @@ async function train(r: RetrainRun): Promise<void> {
   }
   const solutionVersionArn = progress.jobs.solutionVersionArn;
   try {
-    await r.wait('training', 'training', async () =>
-      mapSolutionVersionStatus(await checks.describeSolutionVersion({ pipeline: r.pipeline, solutionVersionArn }))
-    );
+    await r.wait('training', 'training', async () => {
+      const obs = await checks.describeSolutionVersion({ pipeline: r.pipeline, solutionVersionArn });
+      // Read from the polls the run makes anyway: no new activity, so recorded histories replay.
+      if (obs.realtimeInTraining) progress.realtimeInTraining = obs.realtimeInTraining;
+      return mapSolutionVersionStatus(obs);
+    });
   } catch (err) {
     // Failed or stopped: nothing left running. A deadline or a failed check leaves it running.
     if (err instanceof ApplicationFailure && err.type === JOB_FAILED) progress.training = 'finished';

@@ -187,6 +187,7 @@ export class RetrainRun {
       gate: p.gate,
       ...(p.approval && { approval: { ...p.approval } }),
       ...(p.autoTrained && { autoTrained: p.autoTrained }),
+      ...(p.realtimeInTraining && { realtimeInTraining: p.realtimeInTraining }),
       ...(p.recommendations && { recommendations: p.recommendations }),
       ...(p.datasets && { datasets: p.datasets }),
       ...(p.recommender && { recommender: p.recommender }),

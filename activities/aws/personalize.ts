@@ -25,7 +25,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { normalizePersonalizeStatus, type JobObservation } from '../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../common/types';
 import type { RecommenderObservation } from '../../common/datasets';
-import type { Recommender, SolutionVersionListing } from '../ports';
+import type { Recommender, SolutionVersionListing, SolutionVersionObservation } from '../ports';
 import { automationProblems, isLatestPseudoVersion, type AutoTrainingMode } from './automation';
 import { awsFailure, errorName, withAwsErrors } from './errors';
 
@@ -251,7 +251,8 @@ export class PersonalizeRecommender implements Recommender {
     }
   }
 
-  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation & { createdAt?: string }> {
+  /** Personalize does not say how many PutEvents records a training used: `reported: false`, never a guess. */
+  async describeSolutionVersion(solutionVersionArn: string): Promise<SolutionVersionObservation> {
     const out = await withAwsErrors('personalize:DescribeSolutionVersion', solutionVersionArn, () =>
       this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn }))
     );
@@ -260,6 +261,7 @@ export class PersonalizeRecommender implements Recommender {
       status: v?.status ?? 'UNKNOWN',
       reason: v?.failureReason,
       ...(v?.creationDateTime && { createdAt: v.creationDateTime.toISOString() }),
+      realtimeInTraining: { reported: false },
     };
   }
 

@@ -290,6 +290,7 @@ describe('training', () => {
     expect(await recommender.describeSolutionVersion(`${SOLUTION}/x`)).toEqual({
       status: 'CREATE FAILED',
       reason: 'not enough interactions',
+      realtimeInTraining: { reported: false },
     });
     expect(mock.commandCalls(DescribeSolutionVersionCommand)[0]!.args[0].input).toEqual({
       solutionVersionArn: `${SOLUTION}/x`,
@@ -298,7 +299,7 @@ describe('training', () => {
 
   test('DescribeSolutionVersion reports when the version was created (to tell an older model from a newer one)', async () => {
     mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { status: 'ACTIVE', creationDateTime: new Date('2026-11-24T02:15:00Z') } });
-    expect(await recommender.describeSolutionVersion(`${SOLUTION}/x`)).toEqual({ status: 'ACTIVE', reason: undefined, createdAt: '2026-11-24T02:15:00.000Z' });
+    expect(await recommender.describeSolutionVersion(`${SOLUTION}/x`)).toEqual({ status: 'ACTIVE', reason: undefined, createdAt: '2026-11-24T02:15:00.000Z', realtimeInTraining: { reported: false } });
   });
 
   test.each([
@@ -657,5 +658,17 @@ describe('error classes', () => {
     });
     mock.on(DescribeSolutionVersionCommand).rejects(server);
     expect((await failure(recommender.describeSolutionVersion(`${SOLUTION}/x`))).nonRetryable).toBe(false);
+  });
+});
+
+describe('real-time records in a training', () => {
+  test('DescribeSolutionVersion has no count of PutEvents records: the adapter says "not reported", never a number', async () => {
+    mock.on(DescribeSolutionVersionCommand).resolves({ solutionVersion: { status: 'ACTIVE', creationDateTime: new Date('2026-11-23T01:00:00Z') } });
+    expect(await recommender.describeSolutionVersion(`${SOLUTION}/abcd0001`)).toEqual({
+      status: 'ACTIVE',
+      reason: undefined,
+      createdAt: '2026-11-23T01:00:00.000Z',
+      realtimeInTraining: { reported: false },
+    });
   });
 });

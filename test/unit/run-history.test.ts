@@ -177,7 +177,12 @@ describe('runs --report and --json', () => {
       candidateVersion: V(2),
       deployedVersion: V(2),
     });
-    expect(rows[2]).toMatchObject({ outcome: 'SKIPPED', candidate: null, gate: null, rows: null });
+    expect(rows[2]).toMatchObject({ outcome: 'SKIPPED', candidate: null, gate: null, rows: null, realtimeInTraining: null });
+  });
+
+  test('--json carries what a training included of the real-time records', () => {
+    const [row] = runHistory([{ ...HISTORY[1]!, realtimeInTraining: { reported: true, events: 40, items: 2, users: 0 } }]);
+    expect(JSON.parse(JSON.stringify(row)).realtimeInTraining).toEqual({ reported: true, events: 40, items: 2, users: 0 });
   });
 
   test('the HTML page: a row per run, a chart point per evaluated run, lines for deployed and popularity, escaped text', () => {

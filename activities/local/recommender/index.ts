@@ -18,13 +18,13 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobObservation } from '../../../common/job-status';
-import type { CampaignState, ImportMode, Metrics, TrainingMode } from '../../../common/types';
-import type { Recommender, SolutionVersionListing } from '../../ports';
+import type { CampaignState, ImportMode, Metrics, RealtimeInTraining, TrainingMode } from '../../../common/types';
+import type { Recommender, SolutionVersionListing, SolutionVersionObservation } from '../../ports';
 import { fileUriToPath, readJson, writeJsonAtomic } from '../files';
 import { BASELINE_PREFIX } from './baseline';
 import { ItemCatalog, metadataKindOf, readMetadataCsv, withNewItems, type MetadataTable } from './catalog';
 import type { RecommenderObservation } from '../../../common/datasets';
-import type { EventLogSlice, ImportOutcome, JobTask, TrainingOutcome } from './jobs';
+import { countEventSlices, type EventLogSlice, type ImportOutcome, type JobTask, type SliceCounts, type TrainingOutcome } from './jobs';
 import { deserializeModel, Scorer } from './model';
 import { runInThread, TaskTerminated } from './thread';
 
@@ -86,8 +86,11 @@ interface SolutionVersionRecord extends Timestamps {
   trainingType?: 'AUTOMATIC' | 'MANUAL';
   status: string;
   failureReason?: string;
-  /** What the training reads, fixed when it was asked for (a re-run trains on the same data). */
-  inputs: { tableFile: string | null; events: EventLogSlice[] };
+  /**
+   * What the training reads, fixed when it was asked for (a re-run trains on the same data), and
+   * what the event log part holds (counted then; versions made before the count are counted on read).
+   */
+  inputs: { tableFile: string | null; events: EventLogSlice[]; realtime?: SliceCounts };
   metrics?: Metrics;
   trainedOn?: number;
   trainingHours?: number;
@@ -204,6 +207,19 @@ function arnTail(arn: string, kind: string): string {
   const m = new RegExp(`^arn:[a-z\\d-]+:personalize:[^:]*:[^:]*:${kind}/(.+)$`).exec(arn);
   if (!m) throw invalid(`${arn} is not a Personalize ${kind} ARN`);
   return m[1]!;
+}
+
+/** A version made before the count: counted from its slices, or not at all when they are gone. */
+function countedOnRead(events: EventLogSlice[]): SliceCounts | undefined {
+  try {
+    return countEventSlices(events);
+  } catch {
+    return undefined;
+  }
+}
+
+function realtimeOf(n: SliceCounts): RealtimeInTraining {
+  return { reported: true, events: n.events, ...(n.unusable > 0 && { unusable: n.unusable }), items: n.items, users: n.users };
 }
 
 export class LocalRecommender implements Recommender {
@@ -523,6 +539,7 @@ export class LocalRecommender implements Recommender {
       throw invalid(`trainingMode UPDATE needs an ACTIVE solution version of ${req.solutionArn} trained in FULL mode`);
     }
     const created = this.stamp();
+    const events = this.eventSnapshot();
     const version: SolutionVersionRecord = {
       name: req.name,
       solutionVersionArn,
@@ -531,7 +548,7 @@ export class LocalRecommender implements Recommender {
       // The item-to-item model has no incremental update: UPDATE retrains on all data, as FULL does.
       trainingMode: req.trainingMode,
       status: 'CREATE PENDING',
-      inputs: { tableFile: this.dataset(solution.datasetArn).tableFile, events: this.eventSnapshot() },
+      inputs: { tableFile: this.dataset(solution.datasetArn).tableFile, events, realtime: countEventSlices(events) },
       creationDateTime: created,
       lastUpdatedDateTime: created,
     };
@@ -574,14 +591,16 @@ export class LocalRecommender implements Recommender {
     return fs.readdirSync(dir).flatMap((f) => readJson<SolutionVersionRecord>(path.join(dir, f)) ?? []);
   }
 
-  async describeSolutionVersion(solutionVersionArn: string): Promise<JobObservation & { createdAt?: string }> {
+  /** With what the training includes of the real-time event log: known from the start, as it trains on a fixed snapshot. */
+  async describeSolutionVersion(solutionVersionArn: string): Promise<SolutionVersionObservation> {
     let v = this.version(solutionVersionArn);
     const key = `train-${solutionVersionArn.split('/').pop()}`;
     if (v.status === 'CREATE STOPPING' && this.orphaned(key)) {
       v = this.save(this.versionFile(solutionVersionArn), { ...v, status: 'CREATE STOPPED' });
     }
     this.resumeTraining(v);
-    return { status: v.status, reason: v.failureReason, createdAt: v.creationDateTime };
+    const counts = v.inputs.realtime ?? countedOnRead(v.inputs.events);
+    return { status: v.status, reason: v.failureReason, createdAt: v.creationDateTime, ...(counts && { realtimeInTraining: realtimeOf(counts) }) };
   }
 
   private resumeTraining(v: SolutionVersionRecord): void {

@@ -67,8 +67,8 @@ export async function runImport(task: ImportTask): Promise<ImportOutcome> {
   return { records, datasetRows: rowCount(table) };
 }
 
-/** Events recorded one by one (PutEvents) that name a user and an item become interactions. */
-export function readEventSlices(slices: EventLogSlice[], into: TableBuilder): void {
+/** Each record of the slices, in order; a torn line from a crash (never acknowledged) is passed over. */
+function eachSliceRecord(slices: EventLogSlice[], visit: (e: Record<string, unknown>) => void): void {
   for (const { file, bytes } of slices) {
     const fd = fs.openSync(file, 'r');
     const buf = Buffer.alloc(bytes);
@@ -83,20 +83,52 @@ export function readEventSlices(slices: EventLogSlice[], into: TableBuilder): vo
       try {
         e = JSON.parse(line) as Record<string, unknown>;
       } catch {
-        continue; // a torn line from a crash: never acknowledged
+        continue;
       }
-      if (e.kind !== 'event' || typeof e.userId !== 'string' || typeof e.itemId !== 'string') continue;
-      const sentAt = typeof e.sentAt === 'number' ? e.sentAt : Date.parse(String(e.sentAt));
-      if (!Number.isFinite(sentAt)) continue;
-      into.add({
-        user: e.userId,
-        item: e.itemId,
-        eventType: typeof e.eventType === 'string' ? e.eventType : '',
-        value: typeof e.eventValue === 'number' ? e.eventValue : 1,
-        ts: Math.floor(sentAt / 1000),
-      });
+      visit(e);
     }
   }
+}
+
+/** A PutEvents record that names a user, an item and a valid time becomes an interaction; others cannot. */
+function eventInteraction(e: Record<string, unknown>): { user: string; item: string; eventType: string; value: number; ts: number } | null {
+  if (typeof e.userId !== 'string' || typeof e.itemId !== 'string') return null;
+  const sentAt = typeof e.sentAt === 'number' ? e.sentAt : Date.parse(String(e.sentAt));
+  if (!Number.isFinite(sentAt)) return null;
+  return {
+    user: e.userId,
+    item: e.itemId,
+    eventType: typeof e.eventType === 'string' ? e.eventType : '',
+    value: typeof e.eventValue === 'number' ? e.eventValue : 1,
+    ts: Math.floor(sentAt / 1000),
+  };
+}
+
+/** Events recorded one by one (PutEvents) that name a user and an item become interactions. */
+export function readEventSlices(slices: EventLogSlice[], into: TableBuilder): void {
+  eachSliceRecord(slices, (e) => {
+    if (e.kind !== 'event') return;
+    const x = eventInteraction(e);
+    if (x) into.add(x);
+  });
+}
+
+/** What a training on these slices includes: the same reading as readEventSlices, counted. */
+export interface SliceCounts {
+  events: number;
+  unusable: number;
+  items: number;
+  users: number;
+}
+
+export function countEventSlices(slices: EventLogSlice[]): SliceCounts {
+  const n: SliceCounts = { events: 0, unusable: 0, items: 0, users: 0 };
+  eachSliceRecord(slices, (e) => {
+    if (e.kind === 'event') n[eventInteraction(e) ? 'events' : 'unusable']++;
+    else if (e.kind === 'item') n.items++;
+    else if (e.kind === 'user') n.users++;
+  });
+  return n;
 }
 
 export function trainingTable(task: TrainingTask): InteractionTable {

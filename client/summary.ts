@@ -50,7 +50,7 @@ function recommendationsLine(r: RetrainResult): string | undefined {
 export function realtimeLine(r: Pick<RetrainResult, 'realtimeInTraining'>): string | undefined {
   const x = r.realtimeInTraining;
   if (!x) return undefined;
-  if (!x.reported) return 'real-time events in the training: not reported by Personalize';
+  if (!x.reported) return 'events in the training not reported by Personalize';
   const events = x.events === 0 ? 'no real-time events (PutEvents)' : `${plural(x.events, 'real-time event')} (PutEvents)`;
   const unusable = x.unusable ? `, ${plural(x.unusable, 'event')} without a user or item left out` : '';
   const records = x.items || x.users ? ` and ${x.items.toLocaleString('en-US')} item / ${x.users.toLocaleString('en-US')} user records (recorded, not trained on locally)` : '';

@@ -25,7 +25,7 @@ test('the local count: events, then item / user records when there are any', () 
 
 test('Personalize: no number is made up', () => {
   const lines = formatSummary({ ...run, realtimeInTraining: { reported: false } });
-  expect(lines).toContain('  real-time        real-time events in the training: not reported by Personalize');
+  expect(lines).toContain('  real-time        events in the training not reported by Personalize');
   expect(lines.join('\n')).not.toMatch(/real-time\s+training included/);
 });
 

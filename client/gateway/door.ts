@@ -62,10 +62,45 @@ export function jsonDepth(value: unknown, stopAt: number): number {
   return max;
 }
 
-/** The parsed body → the messages it carries, or a DoorError naming the field and the limit. */
-export function messagesOf(kind: 'track' | 'identify' | 'batch', body: unknown, limits: DoorLimits): Message[] {
+/**
+ * Nesting depth of a body that JSON.parse accepted, from its bytes: one pass, no allocation
+ * (brackets inside strings do not count). Exact for valid JSON; stops once over `stopAt`.
+ */
+export function rawJsonDepth(raw: Uint8Array, stopAt: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max && (max = depth) > stopAt) return max;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * How much larger than its bytes in the body an event can be as JSON.stringify writes it: a number
+ * such as `1e20` becomes 21 digits, an invalid UTF-8 byte becomes a 3-byte U+FFFD. So a body of at
+ * most `(eventBytes - 64) / 6` bytes cannot hold an event over the limit (64: the `type` a track
+ * or identify call adds), and the gateway skips re-serialising each event to measure it.
+ */
+const STRINGIFY_GROWTH = 6;
+
+/** What the gateway adds to a record beyond the message as sent (messageId, type, receivedAt, a defaulted timestamp). */
+export const RECORD_OVERHEAD_BYTES = 160;
+
+/**
+ * The parsed body → the messages it carries, or a DoorError naming the field and the limit.
+ * `depth` measures the nesting when the caller has a cheaper way than walking the parsed value.
+ */
+export function messagesOf(kind: 'track' | 'identify' | 'batch', body: unknown, limits: DoorLimits, depthOf?: () => number): Message[] {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new DoorError(400, { error: 'the body must be a JSON object' });
-  const depth = jsonDepth(body, limits.depth);
+  const depth = depthOf ? depthOf() : jsonDepth(body, limits.depth);
   if (depth > limits.depth) throw new DoorError(400, { error: `the body is nested more than ${limits.depth} levels deep`, field: '(body)', limit: limits.depth });
   if (kind !== 'batch') return [{ ...(body as Message), type: kind }];
   const list = (body as { batch?: unknown }).batch;
@@ -74,14 +109,26 @@ export function messagesOf(kind: 'track' | 'identify' | 'batch', body: unknown, 
   return list as Message[];
 }
 
-/** Pure but for the clock and generated ids: messages → log records, or every problem by event. */
-export function admit(messages: Message[], destination: DestinationConfig, limits: DoorLimits, receivedAt: string = new Date().toISOString()): { records: LogRecord[]; problems: EventErrors[] } {
+/**
+ * Pure but for the clock and generated ids: messages → log records, or every problem by event.
+ * `bodyBytes`: the size of the body they came in, when known; a small body is not re-serialised per
+ * event to check the event size (see STRINGIFY_GROWTH).
+ */
+export function admit(
+  messages: Message[],
+  destination: DestinationConfig,
+  limits: DoorLimits,
+  receivedAt: string = new Date().toISOString(),
+  bodyBytes?: number
+): { records: LogRecord[]; problems: EventErrors[] } {
   const records: LogRecord[] = [];
   const problems: EventErrors[] = [];
-  messages.forEach((m, index) => {
+  const measure = bodyBytes === undefined || bodyBytes * STRINGIFY_GROWTH + 64 > limits.eventBytes;
+  for (let index = 0; index < messages.length; index++) {
+    const m = messages[index]!;
     if (m === null || typeof m !== 'object' || Array.isArray(m)) {
       problems.push({ index, errors: [{ field: '(event)', reason: 'each event must be a JSON object' }] });
-      return;
+      continue;
     }
     const errors: EventErrors['errors'] = [];
     const given = m.messageId;
@@ -89,11 +136,11 @@ export function admit(messages: Message[], destination: DestinationConfig, limit
     else if (typeof given === 'string' && given.length > limits.messageIdChars) {
       errors.push({ field: 'messageId', reason: `${given.length} characters; at most ${limits.messageIdChars}`, limit: limits.messageIdChars });
     }
-    const size = Buffer.byteLength(JSON.stringify(m));
+    const size = measure ? Buffer.byteLength(JSON.stringify(m)) : 0;
     if (size > limits.eventBytes) errors.push({ field: '(event)', reason: `${size} bytes as JSON; at most ${limits.eventBytes}`, limit: limits.eventBytes });
     if (errors.length) {
       problems.push({ index, ...(typeof given === 'string' && given.length <= limits.messageIdChars ? { messageId: given } : {}), errors });
-      return;
+      continue;
     }
     const messageId = typeof given === 'string' && given ? given : randomUUID();
     const record: LogRecord = { ...m, messageId, type: String(m.type ?? ''), receivedAt };
@@ -104,6 +151,6 @@ export function admit(messages: Message[], destination: DestinationConfig, limit
     const mapped = mapMessage(record as Message, destination);
     if (mapped.ok) records.push(record);
     else problems.push({ index, ...(typeof given === 'string' ? { messageId: given } : {}), errors: mapped.errors });
-  });
+  }
   return { records, problems };
 }

@@ -7,6 +7,7 @@
  *  - realtime_e2e_events_per_s: single-event /v1/track requests, 64 in flight (higher is better);
  *  - realtime_e2e_batch100_events_per_s: /v1/batch of 100, 8 in flight (higher is better);
  *  - realtime_ack_p99_ms: the 99th percentile of request → 200 of the single-event run (lower is better);
+ *  - realtime_gateway_accept_req_per_s: single-event requests the gateway acknowledged per second in that run (higher is better);
  *  - realtime_calls_per_event: sink calls per event over both runs, sessioned traffic (lower is better; RudderStack: 1.0);
  *  - realtime_outage_lost_events: as many events as 10 minutes at the single-event rate measured
  *    above arrive with no worker running (time-compressed: sent as batches of 100 as fast as the
@@ -19,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startKillableDevServer } from '../helpers/dev-server-process';
 import { prebuiltBundle } from '../e2e/fault-harness';
-import { createRealtimeStack, sendAll, sinkCounts, trackRequests, type RealtimeStack } from '../realtime/realtime-stack';
+import { createRealtimeStack, sendAll, SinkTail, trackRequests, type RealtimeStack } from '../realtime/realtime-stack';
 
 type Report = (name: string, value: number) => void;
 
@@ -28,16 +29,17 @@ function p99(values: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN;
 }
 
-/** Waits until the sink holds `expected` distinct keys; returns when that happened (ms epoch). */
-async function deliveredAt(stack: RealtimeStack, keys: Set<string>, timeoutMs: number): Promise<number> {
+/** Waits until the sink holds every one of `keys`; returns when that was seen (ms epoch). The sink is read incrementally. */
+async function deliveredAt(sink: SinkTail, keys: Set<string>, timeoutMs: number): Promise<number> {
   const end = Date.now() + timeoutMs;
+  sink.poll();
+  let have = 0;
+  for (const k of keys) if (sink.counts.has(k)) have++;
   for (;;) {
-    const counts = sinkCounts(stack.sinkFile);
-    let have = 0;
-    for (const k of keys) if (counts.has(k)) have++;
+    for (const k of sink.poll()) if (keys.has(k)) have++;
     if (have === keys.size) return Date.now();
     if (Date.now() > end) throw new Error(`${keys.size - have} of ${keys.size} acknowledged events not delivered within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -57,23 +59,25 @@ export async function benchRealtime(report: Report): Promise<void> {
 
     const a = await createRealtimeStack('bench', { address: server.address, bundlePath });
     stacks.push(a);
+    const sinkA = new SinkTail(a.sinkFile);
     await a.startGateway();
     await a.startWorker();
     await a.applySweep();
     // Warm-up: the workflow exists and the bundle is loaded before timing.
     const warm = await sendAll(a.url, trackRequests(200, { perRequest: 1, prefix: 'w-' }), { concurrency: 8, deadlineMs: 60_000 });
-    await deliveredAt(a, warm.acked, 60_000);
+    await deliveredAt(sinkA, warm.acked, 60_000);
 
     let t0 = Date.now();
     const one = await sendAll(a.url, trackRequests(single, { perRequest: 1, prefix: 's-' }), { concurrency: 64, deadlineMs: 600_000 });
-    const singleRate = single / ((await deliveredAt(a, one.acked, 600_000)) - t0) * 1000;
+    const singleRate = single / ((await deliveredAt(sinkA, one.acked, 600_000)) - t0) * 1000;
     report('realtime_e2e_events_per_s', Math.round(singleRate));
     report('realtime_ack_p99_ms', Number(p99(one.ackMs).toFixed(1)));
+    report('realtime_gateway_accept_req_per_s', Math.round(single / one.seconds));
     process.stderr.write(`# single-event: ${single} events, gateway accepted them in ${one.seconds.toFixed(1)} s, ${one.retries} retried requests\n`);
 
     t0 = Date.now();
     const hundred = await sendAll(a.url, trackRequests(batch, { perRequest: 100, prefix: 'b-' }), { concurrency: 8, deadlineMs: 600_000 });
-    report('realtime_e2e_batch100_events_per_s', Math.round(batch / ((await deliveredAt(a, hundred.acked, 600_000)) - t0) * 1000));
+    report('realtime_e2e_batch100_events_per_s', Math.round(batch / ((await deliveredAt(sinkA, hundred.acked, 600_000)) - t0) * 1000));
     report('realtime_calls_per_event', Number((calls(a) / (200 + single + batch)).toFixed(4)));
     await a.stop();
     stacks.pop();
@@ -82,6 +86,7 @@ export async function benchRealtime(report: Report): Promise<void> {
     const volume = Number(process.env.BENCH_RT_OUTAGE ?? Math.round(singleRate * 600));
     const b = await createRealtimeStack('outage', { address: server.address, bundlePath });
     stacks.push(b);
+    const sinkB = new SinkTail(b.sinkFile);
     await b.startGateway();
     await b.applySweep();
     const during = await sendAll(b.url, trackRequests(volume, { perRequest: 100, prefix: 'o-' }), { concurrency: 8, deadlineMs: 1_800_000 });
@@ -90,15 +95,16 @@ export async function benchRealtime(report: Report): Promise<void> {
     await b.startWorker();
     let lost = during.acked.size;
     try {
-      await deliveredAt(b, during.acked, 1_800_000);
+      await deliveredAt(sinkB, during.acked, 1_800_000);
       lost = 0;
     } catch (err) {
-      const counts = sinkCounts(b.sinkFile);
-      lost = [...during.acked].filter((k) => !counts.has(k)).length;
+      sinkB.poll();
+      lost = [...during.acked].filter((k) => !sinkB.counts.has(k)).length;
       process.stderr.write(`# ${(err as Error).message}\n`);
     }
     const recovery = (Date.now() - started) / 1000;
-    const dup = [...sinkCounts(b.sinkFile).values()].filter((n) => n > 1).length;
+    sinkB.poll();
+    const dup = [...sinkB.counts.values()].filter((n) => n > 1).length;
     report('realtime_outage_events', during.acked.size);
     report('realtime_outage_lost_events', lost + (volume - during.acked.size));
     report('realtime_outage_duplicates', dup);

@@ -5,6 +5,7 @@
  * with the field and the limit, and a repeated messageId is appended once, also after a restart.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -164,6 +165,23 @@ describe('limits at the door', () => {
     expect(body.status).toBe(413);
     expect(body.body).toMatchObject({ field: '(body)', limit: 65536 });
     expect((await logged()).some((r) => /^(s|m|b)-/.test(r.messageId))).toBe(false);
+  });
+  test('a streamed body without a length is cut off at the byte limit with a 413', async () => {
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const { port } = new URL(gw.url);
+      const req = http.request({ host: '127.0.0.1', port, path: '/v1/track', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write(`{"messageId":"chunked-1","event":"View","userId":"u1","properties":{"product_id":"i1","pad":"`);
+      for (let i = 0; i < 70; i++) req.write('p'.repeat(1024)); // chunked: no content-length, over 64 KB
+      req.end('"}}');
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.text)).toMatchObject({ field: '(body)', limit: 65536 });
+    expect((await logged()).some((r) => r.messageId === 'chunked-1')).toBe(false);
   });
   test('JSON nested too deep is a 400, not a 503', async () => {
     const deep = `{"messageId":"deep","event":"View","userId":"u1","properties":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;

@@ -6,13 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../infra/temporal/net';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../common/config';
 import { applyRealtimeSweepSchedule } from '../../client/realtime-schedule';
+import { HttpConnection, wireRequest } from './http-connection';
 
 export const WRITE_KEY = 'write-key-0123456789';
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -122,6 +122,53 @@ export function sinkCounts(file: string): Map<string, number> {
   return counts;
 }
 
+/**
+ * The sink file read incrementally: each poll reads only what was appended since the last one
+ * (a benchmark polling every few milliseconds must not re-read the whole file each time).
+ */
+export class SinkTail {
+  readonly counts = new Map<string, number>();
+  private offset = 0;
+  private rest = '';
+
+  constructor(readonly file: string) {}
+
+  /** Reads the lines appended since the last poll; returns the keys seen for the first time. */
+  poll(): string[] {
+    const fresh: string[] = [];
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fresh;
+      throw err;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size <= this.offset) return fresh;
+      const buf = Buffer.allocUnsafe(size - this.offset);
+      let got = 0;
+      while (got < buf.length) {
+        const n = fs.readSync(fd, buf, got, buf.length - got, this.offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      this.offset += got;
+      const lines = (this.rest + buf.toString('utf8', 0, got)).split('\n');
+      this.rest = lines.pop()!; // a line still being written
+      for (const k of lines) {
+        if (!k) continue;
+        const n = this.counts.get(k);
+        this.counts.set(k, (n ?? 0) + 1);
+        if (n === undefined) fresh.push(k);
+      }
+      return fresh;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
 export interface Request {
   path: '/v1/track' | '/v1/identify' | '/v1/batch';
   body: string;
@@ -137,24 +184,14 @@ export interface SendResult {
   seconds: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
+const wires = new WeakMap<Request, Buffer>();
 
-function post(url: string, r: Request): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${url}${r.path}`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`, 'content-length': Buffer.byteLength(r.body) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      }
-    );
-    req.on('error', reject);
-    req.end(r.body);
-  });
+/** The request's bytes, built once per request (a retry sends the same bytes). */
+function wireOf(r: Request, host: string): Buffer {
+  let wire = wires.get(r);
+  if (!wire) wires.set(r, (wire = wireRequest({ path: r.path, host, headers: { 'content-type': 'application/json', authorization: AUTH }, body: r.body })));
+  return wire;
 }
 
 /**
@@ -169,13 +206,23 @@ export async function sendAll(url: string, requests: Request[], opts: { concurre
   let next = 0;
   const t0 = Date.now();
   const end = t0 + opts.deadlineMs;
+  const { hostname, port, host } = new URL(url);
+  // One keep-alive connection per request in flight.
   const loop = async () => {
+    const conn = new HttpConnection(hostname, Number(port));
+    try {
+      await send(conn);
+    } finally {
+      conn.close();
+    }
+  };
+  const send = async (conn: HttpConnection) => {
     while (next < requests.length) {
       const r = requests[next++]!;
       for (;;) {
         if (Date.now() > end) throw new Error(`requests still not acknowledged after ${opts.deadlineMs} ms`);
         const sent = process.hrtime.bigint();
-        const res = await post(url, r).catch((err: Error) => ({ status: 0, text: err.message }));
+        const res = await conn.request(wireOf(r, host));
         if (res.status === 200) {
           ackMs.push(Number(process.hrtime.bigint() - sent) / 1e6);
           for (const k of r.keys) acked.add(k);

@@ -14,7 +14,7 @@ import type { Phase, RetrainResult } from '../../common/types';
 import { LocalRecommender, localArns } from '../../activities/local/recommender';
 import { RetrainWorkflow } from '../../workflows';
 import { statusQuery } from '../../workflows/defs';
-import { createLocalSetup, type LocalSetup } from './local-setup';
+import { createLocalSetup, type LocalSetup, type SetupSize } from './local-setup';
 import type { KillableDevServer } from '../helpers/dev-server-process';
 import { sharedBundlePath } from '../helpers/workflow-bundle';
 
@@ -101,12 +101,14 @@ export interface FaultRunOptions {
   /** Give up waiting for the run after this long. */
   timeoutMs: number;
   log?: (line: string) => void;
+  /** The data and poll of the run (test/e2e/local-setup.ts); `full` by default, what the recovery benchmark measures. */
+  size?: SetupSize;
 }
 
 export async function runWithFault(opts: FaultRunOptions): Promise<FaultOutcome> {
   const { server, point } = opts;
   const log = opts.log ?? (() => undefined);
-  const setup = await createLocalSetup(`fault-${point.name.toLowerCase()}`, { temporalAddress: server.address });
+  const setup = await createLocalSetup(`fault-${point.name.toLowerCase()}`, { temporalAddress: server.address, size: opts.size ?? 'full' });
   const workerEnv = { WORKFLOW_BUNDLE_PATH: opts.bundlePath, MIN_TRAINING_MS: String(opts.minTrainingMs ?? 6000) };
   let connection = await Connection.connect({ address: server.address });
   let client = new Client({ connection });

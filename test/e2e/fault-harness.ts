@@ -9,14 +9,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Phase, RetrainResult } from '../../common/types';
 import { LocalRecommender, localArns } from '../../activities/local/recommender';
 import { RetrainWorkflow } from '../../workflows';
 import { statusQuery } from '../../workflows/defs';
-import { createLocalSetup, type LocalSetup } from './local-setup';
+import { createLocalSetup, type LocalSetup, type SetupSize } from './local-setup';
 import type { KillableDevServer } from '../helpers/dev-server-process';
+import { sharedBundlePath } from '../helpers/workflow-bundle';
 
 export interface KillPoint {
   /** Names the point in test titles and figures. */
@@ -52,15 +52,9 @@ export interface FaultOutcome {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Bundles the workflow code once, so every worker process starts in about a second. */
+/** The run's workflow bundle (test/helpers/workflow-bundle.ts), so every worker process starts in about a second. */
 export async function prebuiltBundle(dir: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: { warn() {}, info() {}, debug() {}, error() {}, log() {}, trace() {} },
-  });
-  const file = path.join(dir, 'workflow-bundle.js');
-  fs.writeFileSync(file, code);
-  return file;
+  return sharedBundlePath(dir);
 }
 
 export function startWorkerProcess(
@@ -107,12 +101,14 @@ export interface FaultRunOptions {
   /** Give up waiting for the run after this long. */
   timeoutMs: number;
   log?: (line: string) => void;
+  /** The data and poll of the run (test/e2e/local-setup.ts); `full` by default, what the recovery benchmark measures. */
+  size?: SetupSize;
 }
 
 export async function runWithFault(opts: FaultRunOptions): Promise<FaultOutcome> {
   const { server, point } = opts;
   const log = opts.log ?? (() => undefined);
-  const setup = await createLocalSetup(`fault-${point.name.toLowerCase()}`, { temporalAddress: server.address });
+  const setup = await createLocalSetup(`fault-${point.name.toLowerCase()}`, { temporalAddress: server.address, size: opts.size ?? 'full' });
   const workerEnv = { WORKFLOW_BUNDLE_PATH: opts.bundlePath, MIN_TRAINING_MS: String(opts.minTrainingMs ?? 6000) };
   let connection = await Connection.connect({ address: server.address });
   let client = new Client({ connection });

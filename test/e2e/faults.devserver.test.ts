@@ -45,7 +45,7 @@ test('the worker SIGKILLed at every phase of one run: SUCCEEDED, one import, one
 
 test('the dev server SIGKILLed during training and started again: the run ends SUCCEEDED with one of each job', async () => {
   const point = KILL_POINTS.find((p) => p.during === 'training-server')!;
-  const out = await runWithFault({ server, bundlePath, point, timeoutMs: 180_000, log });
+  const out = await runWithFault({ server, bundlePath, point, timeoutMs: 180_000, log, size: 'test' });
   expect(out.result.outcome).toBe('SUCCEEDED');
   expect(out.counts).toEqual({ imports: 1, solutionVersions: 1, campaignUpdates: 1 });
   process.stderr.write(`[figures] retrain_recovery_after_dev_server_kill_s ${(out.recoveryMs / 1000).toFixed(1)}\n`);

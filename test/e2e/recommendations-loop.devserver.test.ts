@@ -38,7 +38,7 @@ function sesEvent(type: 'Send' | 'Delivery' | 'Open' | 'Click', messageId: strin
 
 test('recommendations out → SES sends with the helper tags → the next run attributes the engagements to the recommended items', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-recs-loop-'));
-  await generatePinpointData({ dir: path.join(dir, 'data'), seed: 11, users: 400, items: 120, days: 7, endDate: '2026-11-23', events: 30_000, malformed: 0 });
+  await generatePinpointData({ dir: path.join(dir, 'data'), seed: 11, users: 400, items: 120, days: 7, endDate: '2026-11-23', events: 6_000, malformed: 0 });
   const configPath = path.join(dir, 'config.yaml');
   fs.writeFileSync(
     configPath,
@@ -58,6 +58,8 @@ pipelines:
     datasetColumns: [USER_ID, ITEM_ID, EVENT_TYPE, EVENT_VALUE, TIMESTAMP, RECOMMENDATION_ID]
     lookbackDays: 7
     workPrefix: data/work/
+    # Sized and polled like test/e2e/local-setup.ts ('test'): the local jobs take seconds, not the query's 15 s on 30,000 events.
+    poll: { initial: 200ms, fraction: 0.2, max: 2s }
     recommendations:
       audience: window
       numResults: 5

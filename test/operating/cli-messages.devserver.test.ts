@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevServerEnv } from '../helpers/temporal-env';
+import { sharedBundle } from '../helpers/workflow-bundle';
 import { createFakeAws, HEALTHY_STATS, settingsFor } from '../fixtures/fake-aws';
 import { main, EXIT } from '../../client/cli';
 import { freePort } from '../../infra/temporal/net';
@@ -86,7 +87,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: await sharedBundle(),
     activities: fake.activities,
   });
   running = worker.run();

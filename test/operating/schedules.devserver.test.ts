@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevServerEnv } from '../helpers/temporal-env';
+import { sharedBundle } from '../helpers/workflow-bundle';
 import { createFakeAws, HEALTHY_STATS, settingsFor } from '../fixtures/fake-aws';
 import { main, EXIT } from '../../client/cli';
 import { retrainScheduleId } from '../../workflows/defs';
@@ -65,7 +66,7 @@ beforeAll(async () => {
     trainingOutcome: { status: 'ACTIVE', ms: 3000 },
     deployOutcome: { status: 'ACTIVE', ms: 100 },
   }, settings);
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fake.activities });
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await sharedBundle(), activities: fake.activities });
   running = worker.run();
 });
 

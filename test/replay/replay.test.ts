@@ -4,9 +4,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { quietRuntime } from '../helpers/temporal-env';
+import { sharedBundle } from '../helpers/workflow-bundle';
 
 const dir = path.resolve(__dirname, '..', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -14,7 +15,7 @@ let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   quietRuntime();
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { warn() {}, info() {}, debug() {}, error() {}, log() {}, trace() {} } });
+  bundle = await sharedBundle();
 });
 
 test('there are recorded histories of the main paths', () => {

@@ -1,7 +1,8 @@
 /** Runs RetrainWorkflow against the scripted AWS fake on a time-skipping server, one task queue per run. */
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
+import { sharedBundle } from '../helpers/workflow-bundle';
 import { createFakeAws, settingsFor, type Scenario } from '../fixtures/fake-aws';
 import { RetrainWorkflow } from '../../workflows';
 import type { PipelineSettings, RetrainInput, RetrainResult } from '../../common/types';
@@ -61,6 +62,6 @@ export const quietLogger = { warn() {}, info() {}, debug() {}, error() {}, log()
 /** What a suite of scenarios runs on: one time-skipping server and one workflow bundle, made in its beforeAll. */
 export async function startScenarioSuite(): Promise<{ env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap }> {
   const env = await createTimeSkippingEnv();
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const bundle = await sharedBundle();
   return { env, bundle };
 }

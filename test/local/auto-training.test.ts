@@ -14,19 +14,11 @@ import { pickAutoTrainedVersion } from '../../activities/auto-trained';
 import { structuredInteractions } from '../bench/training';
 import { settingsFor } from '../fixtures/fake-aws';
 import type { RetrainResult } from '../../common/types';
+import { until } from '../helpers/until';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION, campaignArn: CAMPAIGN } = localArns('shop');
 const DATA = structuredInteractions({ interactions: 4000, users: 200, items: 80, groups: 4, affinity: 0.85, seed: 5 });
 
-async function until<T>(f: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let rec: LocalRecommender | undefined;
 afterAll(async () => {

@@ -9,6 +9,7 @@ import type { BatchRecommendation } from '../../activities/ports';
 import { mapBatchInferenceJobStatus } from '../../common/job-status';
 import { structuredInteractions } from '../bench/training';
 import { failure } from '../helpers/failures';
+import { until } from '../helpers/until';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION } = localArns('shop');
 const DATA = structuredInteractions({ interactions: 6000, users: 300, items: 120, groups: 4, affinity: 0.85, seed: 11 });
@@ -19,16 +20,6 @@ let stateDir: string;
 let rec: LocalRecommender;
 let version: string;
 
-async function until<T extends { status?: string }>(f: () => Promise<T>, done: (v: T) => boolean, seen: string[] = [], ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v.status && seen.at(-1) !== v.status) seen.push(v.status);
-    if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const finished = (o: { status: string }) => mapBatchInferenceJobStatus(o).state !== 'pending';
 

@@ -13,6 +13,7 @@ import { fingerprintOf } from '../../activities/datasets';
 import { rowCount, type InteractionTable } from '../../activities/local/recommender/table';
 import { recommenderModelState } from '../../workflows/recommender-plan';
 import { structuredInteractions } from '../bench/training';
+import { until } from '../helpers/until';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION, campaignArn: CAMPAIGN } = localArns('shop');
 const ITEMS = DATASET.replace(/INTERACTIONS$/, 'ITEMS');
@@ -36,15 +37,6 @@ function write(dir: string, name: string, body: string): string {
   fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
   fs.writeFileSync(path.join(dir, name), body);
   return `file://${path.join(dir, name)}`;
-}
-async function until<T>(f: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 const finished = (s: { status: string }) => s.status !== 'CREATE PENDING' && s.status !== 'CREATE IN_PROGRESS';
 

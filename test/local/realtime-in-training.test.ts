@@ -10,6 +10,7 @@ import { LocalEventSink } from '../../activities/local/event-sink';
 import { LocalRecommender, localArns } from '../../activities/local/recommender';
 import { rowCount, type InteractionTable } from '../../activities/local/recommender/table';
 import { structuredInteractions } from '../bench/training';
+import { until } from '../helpers/until';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION } = localArns('shop');
 const ITEMS = DATASET.replace(/INTERACTIONS$/, 'ITEMS');
@@ -27,15 +28,6 @@ function csvOf(t: InteractionTable): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function until<T extends { status?: string }>(f: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function clicks(from: number, n: number) {
   return Array.from({ length: n }, (_, k) => ({ eventId: `e${from + k}`, eventType: 'click', itemId: `i${(from + k) % 60}`, sentAt: 1_800_000_000_000 + from + k }));

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { BASELINE_PREFIX, LocalRecommender, localArns } from '../../activities/local/recommender';
 import { readTable, rowCount, type InteractionTable } from '../../activities/local/recommender/table';
 import { structuredInteractions } from '../bench/training';
+import { until } from '../helpers/until';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION, campaignArn: CAMPAIGN } = localArns('shop');
 const made: LocalRecommender[] = [];
@@ -37,16 +38,6 @@ function writeCsv(dir: string, name: string, body: string): string {
 const DATA = structuredInteractions({ interactions: 6000, users: 300, items: 120, groups: 4, affinity: 0.85, seed: 11 });
 
 /** Polls like the workflow does, recording each distinct status in order. */
-async function until<T extends { status?: string }>(f: () => Promise<T>, done: (v: T) => boolean, seen: string[] = [], ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v.status && seen.at(-1) !== v.status) seen.push(v.status);
-    if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function datasetRows(stateDir: string): number {
   const d = JSON.parse(fs.readFileSync(path.join(stateDir, 'datasets', 'shop__INTERACTIONS.json'), 'utf8')) as { tableFile: string };

@@ -39,3 +39,18 @@ export function withLivenessHeartbeats<T extends object>(activities: T): T {
   }
   return out as T;
 }
+
+/**
+ * `beat` at most once per `everyMs` (the first call beats at once). A heartbeat costs the worker
+ * ~0.3 ms of CPU even when the SDK does not send it on, which per delivery call was a tenth of the
+ * real-time path's worker time; liveness does not need more than the 2 s beat above.
+ */
+export function atMostEvery<T>(everyMs: number, beat: (details: T) => void, now: () => number = Date.now): (details: T) => void {
+  let last = -Infinity;
+  return (details) => {
+    const t = now();
+    if (t - last < everyMs) return;
+    last = t;
+    beat(details);
+  };
+}

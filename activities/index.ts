@@ -20,7 +20,7 @@ import type {
 import type { ImportState } from '../common/import-state';
 import type { InteractionsColumn } from '../common/interactions';
 import { datasetActivities } from './datasets';
-import { heartbeating, withLivenessHeartbeats } from './heartbeat';
+import { atMostEvery, heartbeating, withLivenessHeartbeats } from './heartbeat';
 import { holdoutActivities } from './holdout/activities';
 import { prepareInteractionsFile } from './interactions-file';
 import { nextLastRun, type LastRunRecord } from './last-run';
@@ -314,7 +314,8 @@ function activityFunctions({ pipelines, onRunRecorded, onNotifyFailed }: Activit
     async deliverSegments(req: { pipeline: string; segments: SegmentRef[] }): Promise<SegmentsReport> {
       const ports = realtimePortsOf(req.pipeline);
       const ctx = Context.current();
-      return deliverSegments(req.segments, { ...ports, lastCall: pacing, sleep: (ms) => ctx.sleep(ms), onProgress: (p) => ctx.heartbeat(p) });
+      const progress = atMostEvery(1_000, (p: { segment: string; callsDone: number }) => ctx.heartbeat(p));
+      return deliverSegments(req.segments, { ...ports, lastCall: pacing, sleep: (ms) => ctx.sleep(ms), onProgress: progress });
     },
     /** Segments of a shard no delivery has finished (their reference was lost, or dropped while the workflow was full). */
     async findUndelivered(req: { pipeline: string; shard: number; limit: number; olderThanMs?: number }): Promise<{ segments: SegmentRef[]; more: boolean }> {

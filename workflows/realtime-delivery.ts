@@ -24,7 +24,7 @@ export interface RealtimeDeliveryInput {
 
 const { deliverSegments, findUndelivered } = proxyActivities<RetrainActivities>({
   startToCloseTimeout: '10 minutes',
-  // The activity heartbeats after every call: a dead worker's delivery is taken over within seconds.
+  // The activity heartbeats every second or two (its progress, and liveness): a dead worker's delivery is taken over within seconds.
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

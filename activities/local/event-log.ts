@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DeadLetter, DeadLetterStore, DeliveryLedger, EventLog, LedgerEntry, LogRecord, SegmentRef } from '../ports';
+import { DurableWriter } from './durable-writer';
 
 const SEGMENT = /^(\d{13})-s(\d+)-[a-z0-9-]+\.jsonl$/;
 
@@ -111,6 +112,8 @@ function walkHours(root: string, afterRel: string[] | undefined, accept: (file: 
 
 export class LocalEventLog implements EventLog {
   private readonly writer = `${process.pid.toString(36)}-${randomBytes(3).toString('hex')}`;
+  /** Segments are written on a thread of their own (durable-writer.ts says why). */
+  private readonly durable = new DurableWriter();
   private seq = 0;
   private readonly knownDirs = new Set<string>();
   readonly eventsRoot: string;
@@ -128,9 +131,10 @@ export class LocalEventLog implements EventLog {
     const now = Date.now();
     const name = `${String(now).padStart(13, '0')}-s${opts.shard ?? 0}-${this.writer}-${String(this.seq++).padStart(6, '0')}.jsonl`;
     const file = path.join(this.eventsRoot, hourPath(now), name);
-    const body = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    await writeDurable(file, body, this.knownDirs);
-    return { uri: file, count: records.length, bytes: Buffer.byteLength(body) };
+    const body = Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const bytes = body.length; // the buffer itself moves to the writing thread
+    await this.durable.write(file, path.join(path.dirname(file), `.${name}.tmp`), body);
+    return { uri: file, count: records.length, bytes };
   }
 
   async read(ref: Pick<SegmentRef, 'uri'>): Promise<LogRecord[]> {
@@ -184,6 +188,9 @@ export class LocalEventLog implements EventLog {
   }
 }
 
+/** Ledger files one delivery keeps open at most (a delivery takes at most 64 segments). */
+const MAX_OPEN_LEDGER_FILES = 128;
+
 /**
  * The delivery ledger next to the log: one small append-only file per segment under
  * `<root>/ledger/` (a line before each call is sent and one once it is settled; the last line
@@ -203,12 +210,32 @@ export class LocalDeliveryLedger implements DeliveryLedger {
     return path.join(this.dir, `${path.basename(segmentUri, '.jsonl')}.log`);
   }
 
-  private async appendLine(file: string, value: unknown): Promise<void> {
+  /**
+   * Ledger files of the segments being delivered, kept open: a segment takes a line before and
+   * after each of its calls, and opening the file for each line cost more than writing it.
+   */
+  private readonly fds = new Map<string, number>();
+
+  private async appendLine(file: string, value: unknown, last = false): Promise<void> {
     if (!this.made.has(this.dir)) {
       await fs.promises.mkdir(this.dir, { recursive: true });
       this.made.add(this.dir);
     }
-    fs.appendFileSync(file, `${JSON.stringify(value)}\n`);
+    let fd = this.fds.get(file);
+    if (fd === undefined) {
+      fd = fs.openSync(file, 'a');
+      this.fds.set(file, fd);
+      if (this.fds.size > MAX_OPEN_LEDGER_FILES) this.closeFile(this.fds.keys().next().value!);
+    }
+    fs.writeSync(fd, `${JSON.stringify(value)}\n`);
+    if (last) this.closeFile(file);
+  }
+
+  private closeFile(file: string): void {
+    const fd = this.fds.get(file);
+    if (fd === undefined) return;
+    this.fds.delete(file);
+    fs.closeSync(fd);
   }
 
   async get(segmentUri: string): Promise<LedgerEntry | null> {
@@ -240,7 +267,7 @@ export class LocalDeliveryLedger implements DeliveryLedger {
 
   async settle(segmentUri: string, entry: LedgerEntry): Promise<void> {
     const { inFlight: _, ...settled } = entry;
-    await this.appendLine(this.fileOf(segmentUri), settled);
+    await this.appendLine(this.fileOf(segmentUri), settled, settled.done);
   }
 
   async watermark(shard: number): Promise<string | undefined> {

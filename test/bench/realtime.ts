@@ -8,6 +8,9 @@
  *  - realtime_e2e_batch100_events_per_s: /v1/batch of 100, 8 in flight (higher is better);
  *  - realtime_ack_p99_ms: the 99th percentile of request → 200 of the single-event run (lower is better);
  *  - realtime_gateway_accept_req_per_s: single-event requests the gateway acknowledged per second in that run (higher is better);
+ *  - realtime_gateway_cpu_us_per_event, realtime_delivery_cpu_us_per_event (worker and Temporal server together),
+ *    realtime_load_client_cpu_us_per_event: CPU each part used per event in that run, all threads (lower is
+ *    better). On 2 cores their sum bounds the single-event rate: 2 s of CPU a second ÷ the sum.
  *  - realtime_calls_per_event: sink calls per event over both runs, sessioned traffic (lower is better; RudderStack: 1.0);
  *  - realtime_outage_lost_events: as many events as 10 minutes at the single-event rate measured
  *    above arrive with no worker running (time-compressed: sent as batches of 100 as fast as the
@@ -43,6 +46,23 @@ async function deliveredAt(sink: SinkTail, keys: Set<string>, timeoutMs: number)
   }
 }
 
+/** CPU time (µs, user + system, all threads) a process has used, from /proc (Linux); 0 when unknown. */
+function processCpuUs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms (USER_HZ)
+  } catch {
+    return 0;
+  }
+}
+
+function stackCpu(stack: RealtimeStack, server: { pid(): number | undefined }) {
+  const { gateway, worker } = stack.pids();
+  const self = process.cpuUsage();
+  return { gateway: processCpuUs(gateway), worker: processCpuUs(worker), server: processCpuUs(server.pid()), client: self.user + self.system };
+}
+
 function calls(stack: RealtimeStack): number {
   const f = `${stack.sinkFile}.calls`;
   return fs.existsSync(f) ? fs.statSync(f).size : 0;
@@ -67,12 +87,18 @@ export async function benchRealtime(report: Report): Promise<void> {
     const warm = await sendAll(a.url, trackRequests(200, { perRequest: 1, prefix: 'w-' }), { concurrency: 8, deadlineMs: 60_000 });
     await deliveredAt(sinkA, warm.acked, 60_000);
 
+    const cpuBefore = stackCpu(a, server);
     let t0 = Date.now();
     const one = await sendAll(a.url, trackRequests(single, { perRequest: 1, prefix: 's-' }), { concurrency: 64, deadlineMs: 600_000 });
     const singleRate = single / ((await deliveredAt(sinkA, one.acked, 600_000)) - t0) * 1000;
+    const cpu = stackCpu(a, server);
     report('realtime_e2e_events_per_s', Math.round(singleRate));
     report('realtime_ack_p99_ms', Number(p99(one.ackMs).toFixed(1)));
     report('realtime_gateway_accept_req_per_s', Math.round(single / one.seconds));
+    const perEvent = (us: number) => Math.round(us / single);
+    report('realtime_gateway_cpu_us_per_event', perEvent(cpu.gateway - cpuBefore.gateway));
+    report('realtime_delivery_cpu_us_per_event', perEvent(cpu.worker - cpuBefore.worker + cpu.server - cpuBefore.server));
+    report('realtime_load_client_cpu_us_per_event', perEvent(cpu.client - cpuBefore.client));
     process.stderr.write(`# single-event: ${single} events, gateway accepted them in ${one.seconds.toFixed(1)} s, ${one.retries} retried requests\n`);
 
     t0 = Date.now();

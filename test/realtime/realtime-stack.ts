@@ -28,6 +28,8 @@ export interface RealtimeStack {
   /** Creates the pipeline's sweep schedule (every `realtime.sweepInterval`, 2 s here). */
   applySweep(): Promise<void>;
   kill(which: 'gateway' | 'worker'): Promise<void>;
+  /** Process ids of the running gateway and worker (CPU accounting in the benchmark). */
+  pids(): { gateway?: number; worker?: number };
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,9 @@ ${opts.realtimeYaml ?? '      customMappings: [{ from: ITEM_ID, to: product_id }
       } finally {
         await connection.close();
       }
+    },
+    pids() {
+      return { gateway: gateway?.pid, worker: worker?.pid };
     },
     async kill(which) {
       await stopProcess(which === 'gateway' ? gateway : worker, 'SIGKILL');

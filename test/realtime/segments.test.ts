@@ -102,3 +102,21 @@ test('the sweep lists segments not done, oldest first, by shard, and moves the w
   expect((await log.list({ since: Date.now() + 1000, limit: 10 })).map((s) => s.uri)).toEqual([]);
   expect((await log.list({ since: Date.now() - 60_000, limit: 2 })).map((s) => s.uri)).toEqual([a.uri, b.uri]);
 });
+
+test('the ledger keeps a bounded number of files open and closes each segment once it is done', async () => {
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+  const before = openFds();
+  // Settled but never done: the files stay open up to the bound, the oldest closed beyond it.
+  for (let i = 0; i < 300; i++) await ledger.begin(path.join(dir, `seg-${i}.jsonl`), 0);
+  expect(openFds() - before).toBeLessThanOrEqual(128);
+  for (let i = 0; i < 300; i++) await ledger.settle(path.join(dir, `seg-${i}.jsonl`), { callsDone: 1, delivered: 1, deadLettered: 0, done: i % 2 === 0 });
+  // Every line landed, through kept and reopened files alike.
+  expect(await ledger.get(path.join(dir, 'seg-0.jsonl'))).toMatchObject({ callsDone: 1, done: true });
+  expect(await ledger.get(path.join(dir, 'seg-299.jsonl'))).toMatchObject({ callsDone: 1, done: false });
+  // Delivered segments leave nothing open (a ledger of its own, so no earlier file is open).
+  const own = new LocalDeliveryLedger(dir);
+  const refs = await Promise.all(Array.from({ length: 40 }, (_, i) => log.append([msg(i)])));
+  const atStart = openFds();
+  await deliverSegments(refs, { log, ledger: own, sink: sink().s, destination });
+  expect(openFds()).toBeLessThanOrEqual(atStart);
+});

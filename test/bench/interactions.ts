@@ -5,6 +5,8 @@
  *
  * interactions_build_vs_read_limit = (seconds DuckDB needs to read the same files with the same
  * columns, touching each) ÷ (seconds of the whole build). Higher is better; 1.0 = as fast as reading.
+ * interactions_floor_vs_read_limit: the same ratio for the floor (read the files and write a CSV
+ * as long as the result, no cleaning, no join), the most any plan of the build can reach.
  * window_1d_of_90d_vs_full: a one-day window's build ÷ all history's; lower is better.
  */
 import * as fs from 'node:fs';
@@ -35,6 +37,38 @@ async function readLimitSeconds(files: string[]): Promise<number> {
     await db.runAndReadAll(`SELECT count(event_type), max(arrival_timestamp), count(client.client_id), count(attributes.campaign_id),
         count(attributes.journey_id), count(attributes.item_id), count(attributes.personalize_user_id)
       FROM read_json([${files.map(lit).join(', ')}], format = 'newline_delimited', ignore_errors = true, columns = {${schema}})`);
+    return (performance.now() - t) / 1000;
+  } finally {
+    db.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * Seconds DuckDB needs to read the files with the query's columns and write a CSV of about `rows`
+ * rows from them: each record is written `rows / records` times on average (whole copies, plus one
+ * more for a share of records picked by their timestamp). Nothing is cleaned, grouped or joined.
+ */
+async function floorSeconds(files: string[], records: number, rows: number, outPath: string): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'false' });
+  const db = await instance.connect();
+  const schema = Object.entries(PINPOINT_COLUMNS)
+    .map(([name, type]) => `${lit(name)}: ${lit(type)}`)
+    .join(', ');
+  const perRecord = rows / Math.max(1, records);
+  const whole = Math.floor(perRecord);
+  const copies = Array.from({ length: whole + 1 }, (_, k) => `(${k})`).join(', ');
+  const extraPerMille = Math.round((perRecord - whole) * 1000);
+  try {
+    const t = performance.now();
+    await db.run(`COPY (
+      SELECT coalesce(attributes.personalize_user_id, client.client_id) AS USER_ID,
+        coalesce(attributes.item_id, attributes.campaign_id, attributes.journey_id) AS ITEM_ID,
+        event_type AS EVENT_TYPE, 1.0e0 AS EVENT_VALUE, arrival_timestamp // 1000 AS "TIMESTAMP"
+      FROM (VALUES ${copies}) copies (k),
+        read_json([${files.map(lit).join(', ')}], format = 'newline_delimited', ignore_errors = true, columns = {${schema}})
+      WHERE k < ${whole} OR arrival_timestamp % 1000 < ${extraPerMille}
+    ) TO ${lit(outPath)} (FORMAT csv, HEADER, DELIMITER ',')`);
     return (performance.now() - t) / 1000;
   } finally {
     db.closeSync();
@@ -105,6 +139,9 @@ export async function benchInteractions(report: Report, opts: { events: number }
     const readS = Math.min(readBefore, await readLimitSeconds(files));
     report('interactions_read_limit_s', readS);
     report('interactions_build_vs_read_limit', readS / full.seconds);
+    const floorS = await floorSeconds(files, data.events, full.stats.rows, path.join(dir, 'floor.csv'));
+    report('interactions_floor_s', floorS);
+    report('interactions_floor_vs_read_limit', readS / floorS);
 
     const day = await build(1, 'day');
     report('window_1d_of_90d_vs_full', day.seconds / full.seconds);

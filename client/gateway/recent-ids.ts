@@ -8,14 +8,22 @@
 import type { EventLog } from '../../activities/ports';
 
 export class RecentIds {
-  private readonly ids = new Set<string>();
+  /**
+   * Two generations instead of one set evicting its oldest entry: a Set's "oldest" is found by
+   * iterating past every entry deleted before it, which once the set was full cost ~100 µs per
+   * accepted event (measured: 1M evicting inserts into 200,000 took 100 s). A generation that fills
+   * up becomes the previous one and the one before is dropped, so between capacity / 2 and
+   * capacity of the newest ids are remembered, at O(1) per id.
+   */
+  private current = new Set<string>();
+  private previous = new Set<string>();
   private readonly pending = new Map<string, Promise<unknown>>();
 
   constructor(private readonly capacity = 200_000) {}
 
   /** Whether `id` was accepted, or is being appended (then the append's promise). */
   lookup(id: string): 'accepted' | Promise<unknown> | undefined {
-    if (this.ids.has(id)) return 'accepted';
+    if (this.current.has(id) || this.previous.has(id)) return 'accepted';
     return this.pending.get(id);
   }
 
@@ -36,13 +44,16 @@ export class RecentIds {
   }
 
   add(id: string): void {
-    this.ids.delete(id);
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    this.current.add(id);
+    if (this.current.size >= Math.max(1, Math.floor(this.capacity / 2))) {
+      this.previous = this.current;
+      this.current = new Set();
+    }
   }
 
+  /** Ids remembered now (an id in both generations counts twice). */
   get size(): number {
-    return this.ids.size;
+    return this.current.size + this.previous.size;
   }
 
   /** Reads the segments of the last `windowMs` (newest `maxSegments`) and remembers their ids. */

@@ -15,7 +15,8 @@
  *  - realtime_outage_lost_events: as many events as 10 minutes at the single-event rate measured
  *    above arrive with no worker running (time-compressed: sent as batches of 100 as fast as the
  *    gateway takes them), then a worker starts; acknowledged events that never reach the sink (must
- *    be 0), with realtime_outage_duplicates (must be 0) and realtime_outage_recovery_s.
+ *    be 0), with realtime_outage_duplicates (must be 0), realtime_outage_recovery_s, and
+ *    realtime_outage_accept_events_per_s (how fast the gateway took them; higher is better).
  * Sizes: BENCH_RT_SINGLE (default 20,000), BENCH_RT_BATCH (default 100,000), BENCH_RT_OUTAGE (default: 600 × the single rate).
  */
 import * as fs from 'node:fs';
@@ -132,6 +133,7 @@ export async function benchRealtime(report: Report): Promise<void> {
     sinkB.poll();
     const dup = [...sinkB.counts.values()].filter((n) => n > 1).length;
     report('realtime_outage_events', during.acked.size);
+    report('realtime_outage_accept_events_per_s', Math.round(during.acked.size / during.seconds));
     report('realtime_outage_lost_events', lost + (volume - during.acked.size));
     report('realtime_outage_duplicates', dup);
     report('realtime_outage_recovery_s', Number(recovery.toFixed(1)));

@@ -21,7 +21,7 @@ import type { JobObservation } from '../../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, RealtimeInTraining, TrainingMode } from '../../../common/types';
 import type { Recommender, SolutionVersionListing, SolutionVersionObservation } from '../../ports';
 import { fileUriToPath, readJson, writeJsonAtomic } from '../files';
-import { BackgroundJobs, checkJobName, invalidInput, JOB_NAME, JobRecords, notFound, UNFINISHED, type Timestamps } from '../job-records';
+import { BackgroundJobs, checkJobName, invalidInput, JOB_NAME, JobRecords, notFound, pidAlive, UNFINISHED, type Timestamps } from '../job-records';
 import { BASELINE_PREFIX } from './baseline';
 import { ItemCatalog, metadataKindOf, readMetadataCsv, withNewItems, type MetadataTable } from './catalog';
 import type { RecommenderObservation } from '../../../common/datasets';
@@ -174,15 +174,6 @@ const RUNNING = new Map<string, { owner: LocalRecommender; stop: () => Promise<v
 const DEPLOYING = new Set<string>();
 const HEARTBEAT_MS = 5_000;
 const LEASE_TTL_MS = 30_000;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function inUse(message: string): ApplicationFailure {
   return ApplicationFailure.retryable(message, 'ResourceInUseException');

@@ -3,11 +3,11 @@
  * Personalize's automatic training would (trainingType AUTOMATIC), for trying personalize.autoTraining: gate.
  */
 import type { Command } from 'commander';
-import type { Config } from '../common/config';
 import { buildRegistry } from '../worker/backends';
+import type { CommandContext } from './command-context';
 import { EXIT, ExitError } from './exit-codes';
 
-export function registerAutoTrainCommand(program: Command, loadConfig: () => Config, out: (line: string) => void): void {
+export function registerAutoTrainCommand(program: Command, { loadConfig, out }: CommandContext): void {
   program
     .command('auto-train')
     .description("local backend: train a version as Personalize's automatic training would (AUTOMATIC), for personalize.autoTraining: gate")

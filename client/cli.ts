@@ -44,6 +44,7 @@ import { pipelineDdl } from './athena-ddl';
 import { approvalStatusLines, registerDecisionCommands } from './decision-commands';
 import { registerRollbackCommand } from './rollback-command';
 import { registerAutoTrainCommand } from './auto-train-command';
+import { pipelineOf, withPipelineClient, type CommandContext } from './command-context';
 
 export { EXIT } from './exit-codes';
 
@@ -51,14 +52,6 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 interface Global {
   config: string;
-}
-
-function pipelineOf(config: Config, name: string | undefined): PipelineConfig {
-  if (!name && config.pipelines.length === 1) return config.pipelines[0]!;
-  const p = config.pipelines.find((x) => x.name === name);
-  if (!name) throw new ExitError(`the config has several pipelines (${config.pipelines.map((x) => x.name).join(', ')}): name one`, EXIT.usage);
-  if (!p) throw new ExitError(`unknown pipeline "${name}"; the config has: ${config.pipelines.map((x) => x.name).join(', ')}`, EXIT.usage);
-  return p;
 }
 
 /** The address the last client connected to, for "cannot reach Temporal" errors raised later. */
@@ -206,6 +199,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok · 1 run failed or rejected · 2 usage or config error · 3 conflict · 4 not found · 5 run cancelled · 6 cannot reach Temporal'
     );
   const cfg = () => loadConfig((program.opts() as Global).config);
+  const ctx: CommandContext = { loadConfig: cfg, withClient, out };
 
   program
     .command('run')
@@ -218,11 +212,9 @@ export function buildProgram(): Command {
     .option('--rerun <suffix>', 'suffix that separates this run’s job names from an earlier run of the same date')
     .option('--no-wait', 'start and return the workflow id')
     .action(async (name: string | undefined, o: { runDate?: string; lookback?: number | null; force: boolean; dryRun: boolean; rerun?: string; wait: boolean }) => {
-      const config = cfg();
-      const p = pipelineOf(config, name);
-      const input: RetrainInput = { pipeline: p.name, runDate: o.runDate, force: o.force, dryRun: o.dryRun, rerun: o.rerun };
-      if (o.lookback !== undefined) input.lookbackDays = o.lookback;
-      await withClient(config, async (client) => {
+      await withPipelineClient(ctx, name, async (p, client, config) => {
+        const input: RetrainInput = { pipeline: p.name, runDate: o.runDate, force: o.force, dryRun: o.dryRun, rerun: o.rerun };
+        if (o.lookback !== undefined) input.lookbackDays = o.lookback;
         const handle = await startRun(client, input, config.temporal.taskQueue);
         out(`started ${handle.workflowId}`);
         if (!o.wait) return;
@@ -364,10 +356,10 @@ export function buildProgram(): Command {
       r.itemList.forEach((i, k) => out(`  ${String(k + 1).padStart(2)}. ${i.itemId}  ${i.score.toFixed(4)}${known && i.score === 0 ? '  (popular item, filling up the list)' : ''}`));
     });
 
-  registerPreflight(program, cfg, out, (message) => new ExitError(message, EXIT.usage));
-  registerDecisionCommands(program, cfg, withClient, out);
-  registerRollbackCommand(program, cfg, withClient, out);
-  registerAutoTrainCommand(program, cfg, out);
+  registerPreflight(program, ctx);
+  registerDecisionCommands(program, ctx);
+  registerRollbackCommand(program, ctx);
+  registerAutoTrainCommand(program, ctx);
   program
     .command('athena')
     .description("the Athena side of a pipeline's sources")
@@ -427,9 +419,7 @@ export function buildProgram(): Command {
     .description("a schedule's calendar, state, next and recent runs, and its staleness check")
     .argument('[pipeline]')
     .action(async (name: string | undefined) => {
-      const config = cfg();
-      const p = pipelineOf(config, name);
-      await withClient(config, async (client) => {
+      await withPipelineClient(ctx, name, async (p, client) => {
         const d = await client.schedule.getHandle(retrainScheduleId(p.name)).describe();
         out(`${d.scheduleId}: ${d.state.paused ? `PAUSED (${d.state.note ?? ''})` : 'active'}`);
         const when = [...(d.spec.calendars ?? []).map(describeCalendar), ...(d.spec.intervals ?? []).map((i) => `every ${formatMs(i.every)}`)];
@@ -454,9 +444,7 @@ export function buildProgram(): Command {
       .argument('[pipeline]')
       .option('--note <text>', 'why', `${verb}d from the command line`)
       .action(async (name: string | undefined, o: { note: string }) => {
-        const config = cfg();
-        const p = pipelineOf(config, name);
-        await withClient(config, async (client) => {
+        await withPipelineClient(ctx, name, async (p, client) => {
           const h = client.schedule.getHandle(retrainScheduleId(p.name));
           await (verb === 'pause' ? h.pause(o.note) : h.unpause(o.note));
           out(`${retrainScheduleId(p.name)} ${verb}d`);
@@ -480,9 +468,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--overlap <policy>', 'what to do if a run is going').choices(['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL']).default('SKIP'))
     .option('--force', 'train even when nothing is newer than the last trained run', false)
     .action(async (name: string | undefined, o: { overlap: string; force: boolean }) => {
-      const config = cfg();
-      const p = pipelineOf(config, name);
-      await withClient(config, async (client) => {
+      await withPipelineClient(ctx, name, async (p, client, config) => {
         const id = await scheduleFor(client, config, p, o.force);
         if (o.force && o.overlap === 'SKIP') {
           // The forced schedule's overlap policy sees only its own runs: check the pipeline's.
@@ -522,9 +508,7 @@ export function buildProgram(): Command {
     .description("remove a pipeline's schedules (daily, forced, staleness check); runs going go on")
     .argument('[pipeline]')
     .action(async (name: string | undefined) => {
-      const config = cfg();
-      const p = pipelineOf(config, name);
-      await withClient(config, async (client) => {
+      await withPipelineClient(ctx, name, async (p, client) => {
         const daily = retrainScheduleId(p.name);
         const dailyExisted = await scheduleExists(client, daily);
         if (dailyExisted) await client.schedule.getHandle(daily).delete();

@@ -10,6 +10,7 @@ import type { Config } from '../common/config';
 import type { ApprovalChoice, ApprovalState, RetrainProgress } from '../common/types';
 import { approvalInstructions, describeDecision } from '../workflows/approval-plan';
 import { decideUpdate, retrainWorkflowId } from '../workflows/defs';
+import type { CommandContext } from './command-context';
 import { EXIT, ExitError } from './exit-codes';
 
 /** A pipeline's name means the run holding its lock (`retrain-<pipeline>`); anything else is a workflow id. */
@@ -51,12 +52,7 @@ export function approvalStatusLines(p: RetrainProgress, workflowId: string): str
   return lines;
 }
 
-export function registerDecisionCommands(
-  program: Command,
-  loadConfig: () => Config,
-  withClient: <T>(config: Config, fn: (client: Client) => Promise<T>) => Promise<T>,
-  out: (line: string) => void
-): void {
+export function registerDecisionCommands(program: Command, { loadConfig, withClient, out }: CommandContext): void {
   for (const decision of ['approve', 'deny'] as const) {
     program
       .command(decision)

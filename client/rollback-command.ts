@@ -5,11 +5,11 @@
 import * as os from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { Config } from '../common/config';
 import type { RollbackInput, RollbackResult } from '../common/types';
 import { retrainWorkflowId, ROLLBACK_WORKFLOW_TYPE } from '../workflows/defs';
 import type { RollbackWorkflow } from '../workflows';
-import { EXIT, ExitError } from './exit-codes';
+import { namedPipeline, type CommandContext } from './command-context';
+import { EXIT } from './exit-codes';
 import { RunConflictError } from './run';
 
 export async function startRollback(
@@ -40,12 +40,7 @@ export function formatRollback(r: RollbackResult): string[] {
   return lines;
 }
 
-export function registerRollbackCommand(
-  program: Command,
-  loadConfig: () => Config,
-  withClient: <T>(config: Config, fn: (client: Client) => Promise<T>) => Promise<T>,
-  out: (line: string) => void
-): void {
+export function registerRollbackCommand(program: Command, { loadConfig, withClient, out }: CommandContext): void {
   program
     .command('rollback')
     .description('put the campaign back on the previous promoted version (or --to one) through the deploy wait; refused while a run is going')
@@ -55,8 +50,7 @@ export function registerRollbackCommand(
     .option('--by <name>', 'who rolls back', os.userInfo().username)
     .action(async (name: string, o: { to?: string; note?: string; by: string }) => {
       const config = loadConfig();
-      const p = config.pipelines.find((x) => x.name === name);
-      if (!p) throw new ExitError(`unknown pipeline "${name}"; the config has: ${config.pipelines.map((x) => x.name).join(', ')}`, EXIT.usage);
+      const p = namedPipeline(config, name);
       await withClient(config, async (client) => {
         const handle = await startRollback(
           client,

@@ -12,34 +12,25 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { JobObservation } from '../../common/job-status';
 import { batchOutputUri, MAX_USER_ID_LENGTH } from '../batch-inference-files';
 import type { BatchInference } from '../ports';
-import { fileUriToPath, readJson, writeFileAtomic, writeJsonAtomic } from './files';
+import { fileUriToPath, readJson, writeFileAtomic } from './files';
+import { BackgroundJobs, checkJobName, invalidInput, JobRecords, notFound, UNFINISHED, type JobRecord } from './job-records';
 import { LOCAL_ARN_PREFIX, type LocalRecommender } from './recommender';
 
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}$/;
-const UNFINISHED = new Set(['CREATE PENDING', 'CREATE IN_PROGRESS']);
 /** Users scored between two yields to the event loop (the worker keeps heartbeating). */
 const CHUNK = 200;
 
-interface BatchJobRecord {
+interface BatchJobRecord extends JobRecord {
   jobName: string;
   batchInferenceJobArn: string;
   solutionVersionArn: string;
   inputUri: string;
   outputPrefix: string;
   numResults: number;
-  status: string;
-  failureReason?: string;
-  creationDateTime: string;
-  lastUpdatedDateTime: string;
   users?: number;
 }
 
 /** Jobs running in this process (by record file). */
 const RUNNING = new Set<string>();
-
-function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'InvalidInputException');
-}
 
 export interface LocalBatchInferenceOptions {
   recommender: LocalRecommender;
@@ -49,11 +40,11 @@ export interface LocalBatchInferenceOptions {
 }
 
 export class LocalBatchInference implements BatchInference {
-  private readonly now: () => number;
-  private readonly tasks = new Set<Promise<void>>();
+  private readonly records: JobRecords;
+  private readonly jobs = new BackgroundJobs();
 
   constructor(private readonly opts: LocalBatchInferenceOptions) {
-    this.now = opts.clock ?? Date.now;
+    this.records = new JobRecords(opts.clock ?? Date.now);
   }
 
   private file(jobName: string): string {
@@ -61,7 +52,7 @@ export class LocalBatchInference implements BatchInference {
   }
 
   async startBatchInference(req: Parameters<BatchInference['startBatchInference']>[0]): Promise<{ jobArn: string }> {
-    if (!NAME.test(req.jobName)) throw invalid(`jobName ${req.jobName} must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$ (1-63 characters)`);
+    checkJobName('jobName', req.jobName);
     const existing = readJson<BatchJobRecord>(this.file(req.jobName));
     if (existing) {
       if (existing.solutionVersionArn !== req.solutionVersionArn) {
@@ -70,28 +61,23 @@ export class LocalBatchInference implements BatchInference {
       this.resume(existing);
       return { jobArn: existing.batchInferenceJobArn };
     }
-    if (req.filterArn) throw invalid(`the local backend has no filters: remove filterArn (${req.filterArn}) from this local pipeline`);
-    if (!req.outputPrefix.endsWith('/')) throw invalid(`the batch output prefix must end in '/': ${req.outputPrefix}`);
-    if (!Number.isInteger(req.numResults) || req.numResults < 1 || req.numResults > 500) throw invalid('numResults must be an integer from 1 to 500');
+    if (req.filterArn) throw invalidInput(`the local backend has no filters: remove filterArn (${req.filterArn}) from this local pipeline`);
+    if (!req.outputPrefix.endsWith('/')) throw invalidInput(`the batch output prefix must end in '/': ${req.outputPrefix}`);
+    if (!Number.isInteger(req.numResults) || req.numResults < 1 || req.numResults > 500) throw invalidInput('numResults must be an integer from 1 to 500');
     try {
       fileUriToPath(req.inputUri);
       fileUriToPath(req.outputPrefix);
     } catch (err) {
-      throw invalid((err as Error).message);
+      throw invalidInput((err as Error).message);
     }
-    const created = new Date(this.now()).toISOString();
-    const job: BatchJobRecord = {
+    const job = this.records.create<BatchJobRecord>(this.file(req.jobName), {
       jobName: req.jobName,
       batchInferenceJobArn: `${LOCAL_ARN_PREFIX}:batch-inference-job/${req.jobName}`,
       solutionVersionArn: req.solutionVersionArn,
       inputUri: req.inputUri,
       outputPrefix: req.outputPrefix,
       numResults: req.numResults,
-      status: 'CREATE PENDING',
-      creationDateTime: created,
-      lastUpdatedDateTime: created,
-    };
-    writeJsonAtomic(this.file(req.jobName), job);
+    });
     this.resume(job);
     return { jobArn: job.batchInferenceJobArn };
   }
@@ -99,7 +85,7 @@ export class LocalBatchInference implements BatchInference {
   async describeBatchInference(jobArn: string): Promise<JobObservation & { outputUri?: string }> {
     const m = /:batch-inference-job\/(.+)$/.exec(jobArn);
     const job = m ? readJson<BatchJobRecord>(this.file(m[1]!)) : null;
-    if (!job) throw ApplicationFailure.nonRetryable(`batch inference job ${jobArn} does not exist`, 'ResourceNotFoundException');
+    if (!job) throw notFound(`batch inference job ${jobArn} does not exist`);
     this.resume(job);
     return {
       status: job.status,
@@ -110,34 +96,22 @@ export class LocalBatchInference implements BatchInference {
 
   /** Waits for this instance's jobs (tests). */
   async idle(): Promise<void> {
-    while (this.tasks.size) await Promise.allSettled([...this.tasks]);
+    await this.jobs.idle();
   }
 
   private resume(job: BatchJobRecord): void {
     const file = this.file(job.jobName);
     if (!UNFINISHED.has(job.status) || RUNNING.has(file)) return;
     RUNNING.add(file);
-    const task = (async () => {
-      await new Promise((r) => setImmediate(r)); // the caller sees CREATE PENDING first
-      await this.execute(file);
-    })()
-      .catch(() => undefined)
-      .finally(() => {
-        RUNNING.delete(file);
-        this.tasks.delete(task);
-      });
-    this.tasks.add(task);
-  }
-
-  private save(file: string, job: BatchJobRecord): void {
-    job.lastUpdatedDateTime = new Date(this.now()).toISOString();
-    writeJsonAtomic(file, job);
+    this.jobs.start(
+      () => this.execute(file),
+      () => RUNNING.delete(file)
+    );
   }
 
   private async execute(file: string): Promise<void> {
-    const job = readJson<BatchJobRecord>(file)!;
-    job.status = 'CREATE IN_PROGRESS';
-    this.save(file, job);
+    const job = this.records.advance<BatchJobRecord>(file, { status: 'CREATE IN_PROGRESS' });
+    let outcome: Partial<BatchJobRecord>;
     try {
       const users = readUsers(fs.readFileSync(fileUriToPath(job.inputUri), 'utf8'), job.inputUri);
       const lines: string[] = [];
@@ -164,11 +138,11 @@ export class LocalBatchInference implements BatchInference {
         await new Promise((r) => setImmediate(r));
       }
       writeFileAtomic(fileUriToPath(batchOutputUri(job.outputPrefix, job.inputUri)), lines.map((l) => `${l}\n`).join(''));
-      Object.assign(job, { status: 'ACTIVE', users: users.length });
+      outcome = { status: 'ACTIVE', users: users.length };
     } catch (err) {
-      Object.assign(job, { status: 'CREATE FAILED', failureReason: (err as Error).message });
+      outcome = { status: 'CREATE FAILED', failureReason: (err as Error).message };
     }
-    this.save(file, job);
+    this.records.advance<BatchJobRecord>(file, outcome);
   }
 }
 

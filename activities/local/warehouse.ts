@@ -30,6 +30,7 @@ import {
 } from '../query/duckdb';
 import { preparedStatsUri } from '../interactions-file';
 import { fileUriToPath, readJson, writeJsonAtomic } from './files';
+import { pidAlive } from './job-records';
 
 export type QueryStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
@@ -65,15 +66,6 @@ export type DuckDbWarehouseOptions = {
 const HEARTBEAT_MS = 5_000;
 /** Finished jobs kept in the state file (a year of daily runs for a couple of pipelines). */
 const KEEP_JOBS = 1_000;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The job id for a token: stable across processes, safe in a file name. */
 export function queryIdFor(token: string): string {

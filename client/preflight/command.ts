@@ -1,6 +1,7 @@
 /** The `preflight` subcommand, and the check `schedule apply` runs before touching any schedule. */
 import type { Command } from 'commander';
 import type { Config } from '../../common/config';
+import { namedPipeline, type CommandContext } from '../command-context';
 import { EXIT } from '../exit-codes';
 import { formatReports, preflight, problemCount, type PreflightOptions } from './index';
 
@@ -19,12 +20,7 @@ export async function runPreflight(
   return problemCount(reports);
 }
 
-export function registerPreflight(
-  program: Command,
-  loadConfig: () => Config,
-  out: (line: string) => void,
-  usageError: (message: string) => Error
-): void {
+export function registerPreflight(program: Command, { loadConfig, out }: CommandContext): void {
   program
     .command('preflight')
     .description(
@@ -34,11 +30,7 @@ export function registerPreflight(
     .option('--principal <arn>', "the worker's IAM role to simulate (default: the caller's own identity)")
     .action(async (name: string | undefined, o: { principal?: string }) => {
       const config = loadConfig();
-      if (name && !config.pipelines.some((p) => p.name === name)) {
-        throw usageError(
-          `unknown pipeline "${name}"; the config has: ${config.pipelines.map((p) => p.name).join(', ')}`
-        );
-      }
+      if (name) namedPipeline(config, name);
       const problems = await runPreflight(config, out, { pipeline: name, principal: o.principal });
       if (problems > 0) process.exitCode = PREFLIGHT_FAILED;
     });

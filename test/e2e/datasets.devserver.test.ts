@@ -13,6 +13,7 @@ import { createRetrainWorker } from '../../worker/create-worker';
 import { itemId } from '../../activities/local/generator/pinpoint';
 import { RetrainWorkflow } from '../../workflows';
 import type { RetrainInput, RetrainResult } from '../../common/types';
+import { removeScratchDirs } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -20,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.teardown();
+  removeScratchDirs();
 });
 
 async function run(setup: LocalSetup, registry: Registry, workflowId: string, input: Partial<RetrainInput> = {}): Promise<RetrainResult> {

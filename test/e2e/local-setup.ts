@@ -1,9 +1,9 @@
 /** A temporary local pipeline with small generated data, for end-to-end tests. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { generatePinpointData, type PinpointDataSummary } from '../../activities/local/generator/pinpoint';
 import { loadConfig, type Config } from '../../common/config';
+import { scratchDir } from '../helpers/scratch';
 
 export interface LocalSetup {
   dir: string;
@@ -36,7 +36,7 @@ export interface LocalSetupOptions {
 const TEST_POLL_YAML = '    poll: { initial: 200ms, fraction: 0.2, max: 2s }\n';
 
 export async function createLocalSetup(name: string, opts: LocalSetupOptions = {}): Promise<LocalSetup> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `po-${name}-`));
+  const dir = scratchDir(`po-${name}-`);
   const runDate = '2026-11-23';
   const full = opts.size === 'full';
   const data = await generatePinpointData({ dir: path.join(dir, 'data'), seed: 11, users: 400, items: 120, days: 7, endDate: runDate, events: full ? 30_000 : 6_000, malformed: 4 });

@@ -13,6 +13,7 @@ import { createRetrainWorker } from '../../worker/create-worker';
 import { LocalRecommender, BASELINE_PREFIX } from '../../activities/local/recommender';
 import { RetrainWorkflow } from '../../workflows';
 import { statusQuery } from '../../workflows/defs';
+import { removeScratchDirs } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -20,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.teardown();
+  removeScratchDirs();
 });
 
 async function runWith(setup: LocalSetup, worker: Worker, workflowId: string) {

@@ -6,7 +6,6 @@
  * recommendation id.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,6 +18,7 @@ import { buildRegistry } from '../../worker/backends';
 import { createRetrainWorker } from '../../worker/create-worker';
 import { RecommendWorkflow, RetrainWorkflow } from '../../workflows';
 import { formatSummary } from '../../client/summary';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -26,6 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.teardown();
+  removeScratchDirs();
 });
 
 /** One SES event as event publishing writes it (one JSON record per line). */
@@ -37,7 +38,7 @@ function sesEvent(type: 'Send' | 'Delivery' | 'Open' | 'Click', messageId: strin
 }
 
 test('recommendations out → SES sends with the helper tags → the next run attributes the engagements to the recommended items', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-recs-loop-'));
+  const dir = scratchDir('po-recs-loop-');
   await generatePinpointData({ dir: path.join(dir, 'data'), seed: 11, users: 400, items: 120, days: 7, endDate: '2026-11-23', events: 6_000, malformed: 0 });
   const configPath = path.join(dir, 'config.yaml');
   fs.writeFileSync(

@@ -4,7 +4,6 @@
  * local recommender and file store, picks it until a run record says it was evaluated.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { LocalRecommender, localArns } from '../../activities/local/recommender';
@@ -15,6 +14,7 @@ import { structuredInteractions } from '../bench/training';
 import { settingsFor } from '../fixtures/fake-aws';
 import type { RetrainResult } from '../../common/types';
 import { until } from '../helpers/until';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION, campaignArn: CAMPAIGN } = localArns('shop');
 const DATA = structuredInteractions({ interactions: 4000, users: 200, items: 80, groups: 4, affinity: 0.85, seed: 5 });
@@ -23,10 +23,11 @@ const DATA = structuredInteractions({ interactions: 4000, users: 200, items: 80,
 let rec: LocalRecommender | undefined;
 afterAll(async () => {
   await rec?.close();
+  removeScratchDirs();
 });
 
 test('an automatic version is listed as AUTOMATIC, picked once ACTIVE, and not again once a run evaluated it', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-auto-'));
+  const dir = scratchDir('po-auto-');
   rec = new LocalRecommender({ stateDir: path.join(dir, 'state') });
   const lines = ['USER_ID,ITEM_ID,EVENT_TYPE,EVENT_VALUE,TIMESTAMP'];
   for (let r = 0; r < DATA.user.length; r++)

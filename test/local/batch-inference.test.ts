@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { readBatchOutput, writeBatchInput } from '../../activities/batch-inference-files';
 import { LocalBatchInference } from '../../activities/local/batch-inference';
@@ -10,6 +9,7 @@ import { mapBatchInferenceJobStatus } from '../../common/job-status';
 import { structuredInteractions } from '../bench/training';
 import { failure } from '../helpers/failures';
 import { until } from '../helpers/until';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION } = localArns('shop');
 const DATA = structuredInteractions({ interactions: 6000, users: 300, items: 120, groups: 4, affinity: 0.85, seed: 11 });
@@ -41,7 +41,7 @@ async function output(uri: string): Promise<BatchRecommendation[]> {
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-batch-'));
+  dir = scratchDir('po-batch-');
   stateDir = path.join(dir, 'state');
   rec = new LocalRecommender({ stateDir });
   const lines = ['USER_ID,ITEM_ID,EVENT_TYPE,EVENT_VALUE,TIMESTAMP'];
@@ -55,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rec.close();
+  removeScratchDirs();
 });
 
 test('a job: statuses in order, idempotent by name, Personalize output format with the known and unknown users', async () => {

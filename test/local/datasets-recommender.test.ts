@@ -5,7 +5,6 @@
  * the recommender path waits for a newer model exactly as on Personalize.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalRecommender, localArns } from '../../activities/local/recommender';
 import { FileObjectStore } from '../../activities/local/store';
@@ -14,6 +13,7 @@ import { rowCount, type InteractionTable } from '../../activities/local/recommen
 import { recommenderModelState } from '../../workflows/recommender-plan';
 import { structuredInteractions } from '../bench/training';
 import { until } from '../helpers/until';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION, campaignArn: CAMPAIGN } = localArns('shop');
 const ITEMS = DATASET.replace(/INTERACTIONS$/, 'ITEMS');
@@ -23,9 +23,10 @@ const DAY = 86_400_000;
 const made: LocalRecommender[] = [];
 afterAll(async () => {
   for (const r of made) await r.close();
+  removeScratchDirs();
 });
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'po-ds-'));
+const tmp = () => scratchDir('po-ds-');
 const DATA = structuredInteractions({ interactions: 6000, users: 300, items: 120, groups: 4, affinity: 0.85, seed: 11 });
 
 function csvOf(t: InteractionTable): string {

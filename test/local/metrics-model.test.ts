@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { rng } from '../../activities/local/generator/pinpoint';
 import { SessionWorld } from '../../activities/local/generator/world';
@@ -8,6 +7,9 @@ import { chooseBlends, fitModel, timeHoldout } from '../../activities/local/reco
 import { DEFAULT_MODEL_OPTIONS, deserializeModel, recommendFor, recommendPopular, Scorer, serializeModel, TopK, train, type Blend } from '../../activities/local/recommender/model';
 import { mergeTables, readInteractionsCsv, rowCount, tableFromRows, type InteractionRow } from '../../activities/local/recommender/table';
 import { sessionInteractions, structuredInteractions } from '../bench/training';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 describe('metrics on hand-computed cases', () => {
   const truth = new Set(['b', 'd']);
@@ -132,7 +134,7 @@ test('INCREMENTAL merge appends and replaces the same interaction', () => {
 });
 
 test('the CSV reader takes Personalize\'s header and refuses malformed rows', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-csv-'));
+  const dir = scratchDir('po-csv-');
   const good = path.join(dir, 'good.csv');
   fs.writeFileSync(good, 'USER_ID,ITEM_ID,EVENT_TYPE,EVENT_VALUE,TIMESTAMP\nu1,i1,open,50,100\n"u,2",i2,click,,101\n');
   const t = await readInteractionsCsv(good);

@@ -4,13 +4,13 @@
  * describeSolutionVersion from the moment the training is asked for.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalEventSink } from '../../activities/local/event-sink';
 import { LocalRecommender, localArns } from '../../activities/local/recommender';
 import { rowCount, type InteractionTable } from '../../activities/local/recommender/table';
 import { structuredInteractions } from '../bench/training';
 import { until } from '../helpers/until';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION } = localArns('shop');
 const ITEMS = DATASET.replace(/INTERACTIONS$/, 'ITEMS');
@@ -20,6 +20,7 @@ const made: LocalRecommender[] = [];
 
 afterAll(async () => {
   for (const r of made) await r.close();
+  removeScratchDirs();
 });
 
 function csvOf(t: InteractionTable): string {
@@ -34,7 +35,7 @@ function clicks(from: number, n: number) {
 }
 
 test('describe counts the real-time records a training includes, and a later training the new total', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-rt-'));
+  const dir = scratchDir('po-rt-');
   const rec = new LocalRecommender({ stateDir: path.join(dir, 'state') });
   made.push(rec);
   const sink = new LocalEventSink(rec);
@@ -73,7 +74,7 @@ test('describe counts the real-time records a training includes, and a later tra
 });
 
 test('no event log: a training includes no real-time records, and says so', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-rt-'));
+  const dir = scratchDir('po-rt-');
   const rec = new LocalRecommender({ stateDir: path.join(dir, 'state') });
   made.push(rec);
   fs.writeFileSync(path.join(dir, 'i.csv'), csvOf(DATA));

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { createActivities, type PipelineRegistry } from '../../activities';
@@ -7,8 +6,11 @@ import { recommendationIdFor } from '../../activities/messaging/message-ids';
 import { FileObjectStore } from '../../activities/local/store';
 import type { PipelinePorts } from '../../activities/ports';
 import { settingsFor } from '../fixtures/fake-aws';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-recs-'));
+afterAll(removeScratchDirs);
+
+const dir = scratchDir('po-recs-');
 const store = new FileObjectStore();
 const settings = settingsFor('shop', { workPrefix: `${dir}/work/` });
 const pipelines: PipelineRegistry = { list: () => ['shop'], settings: () => settings, ports: () => ({ store }) as unknown as PipelinePorts };

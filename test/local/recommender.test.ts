@@ -1,21 +1,22 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { BASELINE_PREFIX, LocalRecommender, localArns } from '../../activities/local/recommender';
 import { readTable, rowCount, type InteractionTable } from '../../activities/local/recommender/table';
 import { structuredInteractions } from '../bench/training';
 import { until } from '../helpers/until';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 const { datasetArn: DATASET, solutionArn: SOLUTION, campaignArn: CAMPAIGN } = localArns('shop');
 const made: LocalRecommender[] = [];
 
 afterAll(async () => {
   for (const r of made) await r.close();
+  removeScratchDirs();
 });
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'po-rec-'));
+  return scratchDir('po-rec-');
 }
 
 function recommender(stateDir: string, opts: { minTrainingMs?: number; deployMs?: number } = {}): LocalRecommender {

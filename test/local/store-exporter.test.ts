@@ -1,13 +1,15 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { LocalEndpointExporter } from '../../activities/local/exporter';
 import { FileObjectStore } from '../../activities/local/store';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'po-store-'));
+  return scratchDir('po-store-');
 }
 
 async function readAll(s: NodeJS.ReadableStream): Promise<string> {

@@ -1,14 +1,16 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DuckDbWarehouse } from '../../activities/local/warehouse';
 import { generatePinpointData, clusterOf } from '../../activities/local/generator/pinpoint';
 import { pinpointSource, specOf } from '../helpers/specs';
 import { hourPartitions, eventWindow } from '../../activities/query/window';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'po-wh-'));
+  return scratchDir('po-wh-');
 }
 
 function digest(dir: string): string {

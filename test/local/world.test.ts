@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeWorldDay } from '../../activities/local/generator/sessions';
 import { SessionWorld, type SessionWorldOptions } from '../../activities/local/generator/world';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 const BASE: SessionWorldOptions = { startDate: '2026-03-01', seed: 5, users: 600, items: 300, clusters: 6, days: 6 };
 
@@ -86,7 +88,7 @@ test('a broken producer sends one event type for everything on the poisoned day'
 });
 
 test('a day written as RudderStack track events in the hour layout, one line per event', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-world-'));
+  const dir = scratchDir('po-world-');
   const w = new SessionWorld(BASE);
   const written = writeWorldDay(dir, w, 1);
   const lines = fs

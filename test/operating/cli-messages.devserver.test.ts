@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -21,6 +20,7 @@ import { statusQuery } from '../../workflows/defs';
 import { findRunningRun } from '../../client/run';
 import { applyStalenessSchedule } from '../../client/schedules';
 import { loadConfig } from '../../common/config';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -65,7 +65,7 @@ let config: string;
 
 beforeAll(async () => {
   env = await createDevServerEnv();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-cli-'));
+  dir = scratchDir('po-cli-');
   config = writeConfig(path.join(dir, 'config.yaml'), env.address);
   // The last trained run already covers these interactions: a plain run skips, a forced one trains.
   const settings = settingsFor('shop', {
@@ -97,6 +97,7 @@ afterAll(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
+  removeScratchDirs();
 });
 
 async function scheduledResults(): Promise<RetrainResult[]> {

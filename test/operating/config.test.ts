@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import { ConfigError, loadConfig, parseConfig, toPipelineSettings } from '../../common/config';
 import { DEFAULT_POLL } from '../../workflows/wait-schedule';
 import { main, EXIT } from '../../client/cli';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 const AWS = `
 pipelines:
@@ -104,7 +107,7 @@ test('every problem at once, not only the first', () => {
 });
 
 test('the CLI refuses a bad config with exit code 2 and schedules nothing', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'po-cfg-')), 'bad.yaml');
+  const file = path.join(scratchDir('po-cfg-'), 'bad.yaml');
   fs.writeFileSync(file, AWS.replace('solution/shop', 'solutionshop'));
   const errors: string[] = [];
   const spy = jest.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));

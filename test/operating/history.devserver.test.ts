@@ -16,6 +16,7 @@ import { createRetrainWorker } from '../../worker/create-worker';
 import { main, EXIT } from '../../client/cli';
 import { StalenessWorkflow } from '../../workflows';
 import type { RunHistoryRow } from '../../client/run-report';
+import { removeScratchDirs } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 let setup: LocalSetup;
@@ -71,6 +72,7 @@ afterAll(async () => {
   await running;
   await env?.teardown();
   hookServer?.close();
+  removeScratchDirs();
 });
 
 test('a second run of the same data is SKIPPED, and its summary names the model the campaign keeps serving', async () => {

@@ -6,7 +6,6 @@
  * cancelled run exits 5.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,6 +15,7 @@ import { createFakeAws, HEALTHY_STATS, settingsFor } from '../fixtures/fake-aws'
 import { main, EXIT } from '../../client/cli';
 import { retrainScheduleId } from '../../workflows/defs';
 import type { RetrainResult } from '../../common/types';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -55,7 +55,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 
 beforeAll(async () => {
   env = await createDevServerEnv();
-  configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'po-ops-')), 'config.yaml');
+  configFile = path.join(scratchDir('po-ops-'), 'config.yaml');
   writeConfig(2);
   // Scripted AWS: training takes 3 s of real time, so runs overlap when started together.
   const settings = settingsFor('shop', { poll: { initial: '200ms', fraction: 0.2, max: '1s' }, exportEndpoints: false });
@@ -74,6 +74,7 @@ afterAll(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
+  removeScratchDirs();
 });
 
 async function scheduledRuns(): Promise<{ workflowId: string; status: string }[]> {

@@ -3,7 +3,6 @@
  * ports and query, `athena ddl` prints the table DDL; several sources share one pipeline.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { main, EXIT } from '../../client/cli';
 import { pipelineDdl } from '../../client/athena-ddl';
@@ -11,6 +10,9 @@ import { ConfigError, interactionsSpec, loadConfig, parseConfig, toPipelineSetti
 import { buildAthenaInteractionsQuery } from '../../activities/query/athena';
 import { buildAwsPorts } from '../../worker/aws-backend';
 import { DEFAULT_POLL } from '../../workflows/wait-schedule';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 const aws = (sources: string, extra = '') => `
 pipelines:
@@ -66,7 +68,7 @@ describe.each(Object.keys(SOURCES) as (keyof typeof SOURCES)[])('%s source on th
   });
 
   test('`athena ddl` prints the DDL of its table', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'po-ddl-')), 'c.yaml');
+    const file = path.join(scratchDir('po-ddl-'), 'c.yaml');
     fs.writeFileSync(file, aws(SOURCES[kind]));
     const r = await cli(['--config', file, 'athena', 'ddl']);
     expect(r).toMatchObject({ code: EXIT.ok, err: '' });

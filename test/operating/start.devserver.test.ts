@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../infra/temporal/net';
 import { isAlive, pidFilePath } from '../../client/dev-server';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 const root = path.resolve(__dirname, '../..');
 let dir: string;
@@ -20,7 +20,7 @@ let uiPort: number;
 const started: ChildProcess[] = [];
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-start-'));
+  dir = scratchDir('po-start-');
   config = path.join(dir, 'config.yaml');
   fs.writeFileSync(
     config,
@@ -45,6 +45,7 @@ afterAll(() => {
     const { serverPid } = JSON.parse(fs.readFileSync(pf, 'utf8')) as { serverPid: number };
     if (isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
   }
+  removeScratchDirs();
 });
 
 interface Demo {

@@ -14,6 +14,7 @@ import { buildRegistry } from '../../worker/backends';
 import { createRetrainWorker } from '../../worker/create-worker';
 import { RetrainWorkflow } from '../../workflows';
 import { statusQuery } from '../../workflows/defs';
+import { removeScratchDirs } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -21,6 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.teardown();
+  removeScratchDirs();
 });
 
 async function startWorker(configPath: string, healthPort: number): Promise<ChildProcess> {

@@ -4,7 +4,6 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { clusterOf, generatePinpointData } from '../../activities/local/generator/pinpoint';
@@ -13,8 +12,11 @@ import { generateGenericEvents } from '../../activities/local/generator/events';
 import { DuckDbWarehouse } from '../../activities/local/warehouse';
 import { DEFAULT_FIELD_MAPPING } from '../../common/interactions';
 import { eventsSource, specOf } from '../helpers/specs';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'po-gen-'));
+afterAll(removeScratchDirs);
+
+const tmp = () => scratchDir('po-gen-');
 
 function filesUnder(dir: string): string[] {
   return fs

@@ -16,6 +16,7 @@ import { buildRealtimeLog } from '../../worker/realtime-backend';
 import { createRetrainWorker } from '../../worker/create-worker';
 import { deliveryStatusQuery, realtimeDeliveryWorkflowId } from '../../workflows/defs';
 import { RealtimeSweepWorkflow } from '../../workflows';
+import { removeScratchDirs } from '../helpers/scratch';
 
 const KEY = 'write-key-0123456789';
 let env: TestWorkflowEnvironment;
@@ -41,6 +42,7 @@ afterAll(async () => {
   gateway?.server.closeAllConnections();
   await new Promise((r) => gateway?.server.close(r));
   await env?.teardown();
+  removeScratchDirs();
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

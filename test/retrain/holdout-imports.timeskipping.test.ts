@@ -5,7 +5,6 @@
  * interaction the query produced is counted: in an import, or in the last run's holdout.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
@@ -18,6 +17,7 @@ import type { RetrainResult } from '../../common/types';
 import { buildRegistry } from '../../worker/backends';
 import { createRetrainWorker } from '../../worker/create-worker';
 import { RETRAIN_WORKFLOW_TYPE } from '../../workflows/defs';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -25,12 +25,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await env?.teardown();
+  removeScratchDirs();
 });
 
 const rowsOf = (uri: string): string[] => fs.readFileSync(fileUriToPath(uri), 'utf8').trim().split('\n').slice(1);
 
 async function runThreeDays(importMode: 'FULL' | 'INCREMENTAL'): Promise<{ results: RetrainResult[]; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `po-holdout-${importMode.toLowerCase()}-`));
+  const dir = scratchDir(`po-holdout-${importMode.toLowerCase()}-`);
   const taskQueue = `holdout-${importMode}-${Date.now().toString(36)}`;
   const scoring = Object.entries(FUNNEL_SCORING).map(([k, v]) => `        "${k}": ${v}`).join('\n');
   fs.writeFileSync(

@@ -5,7 +5,6 @@
  * and its summary say the training included; a forced second run counts the new total.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
@@ -19,6 +18,7 @@ import type { RetrainInput, RetrainResult } from '../../common/types';
 import { buildRegistry } from '../../worker/backends';
 import { createRetrainWorker } from '../../worker/create-worker';
 import { RETRAIN_WORKFLOW_TYPE } from '../../workflows/defs';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -26,10 +26,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await env?.teardown();
+  removeScratchDirs();
 });
 
 test('what the sink recorded before a run is what its result, record and summary say the training included', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-rt-workflow-'));
+  const dir = scratchDir('po-rt-workflow-');
   const taskQueue = `rt-training-${Date.now().toString(36)}`;
   const scoring = Object.entries(FUNNEL_SCORING).map(([k, v]) => `        "${k}": ${v}`).join('\n');
   fs.writeFileSync(

@@ -1,13 +1,15 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { prepareInteractionsFile } from '../../activities/interactions-file';
 import { FileObjectStore } from '../../activities/local/store';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 const store = new FileObjectStore();
 function file(text: string): { src: string; dst: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-if-'));
+  const dir = scratchDir('po-if-');
   fs.writeFileSync(path.join(dir, 'in.csv'), text);
   return { src: `file://${dir}/in.csv`, dst: `file://${dir}/out.csv` };
 }

@@ -3,7 +3,6 @@
  * the HTML report (parsed, not string-matched) of `runs --report`.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'node-html-parser';
 import { FileObjectStore } from '../../activities/local/store';
@@ -12,6 +11,9 @@ import { readFreshnessFacts } from '../../activities/freshness';
 import type { RetrainResult } from '../../common/types';
 import { assessFreshness, formatAge } from '../../workflows/freshness';
 import { renderRunReport, runHistory } from '../../client/run-report';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch';
+
+afterAll(removeScratchDirs);
 
 const DAY = 86_400_000;
 const V = (n: number) => `arn:aws:personalize:local:000000000000:solution/shop/v${n}`;
@@ -41,7 +43,7 @@ function record(
 }
 
 function workDir(records: RetrainResult[], extra: Record<string, string> = {}): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'po-history-'));
+  const dir = scratchDir('po-history-');
   fs.mkdirSync(path.join(dir, 'runs', '2026-11-20'), { recursive: true });
   for (const r of records) fs.writeFileSync(path.join(dir, 'runs', `${r.runKey}.json`), JSON.stringify(r));
   for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(dir, 'runs', name), text);

@@ -21,6 +21,7 @@ import type { JobObservation } from '../../../common/job-status';
 import type { CampaignState, ImportMode, Metrics, RealtimeInTraining, TrainingMode } from '../../../common/types';
 import type { Recommender, SolutionVersionListing, SolutionVersionObservation } from '../../ports';
 import { fileUriToPath, readJson, writeJsonAtomic } from '../files';
+import { BackgroundJobs, checkJobName, invalidInput, JOB_NAME, JobRecords, notFound, pidAlive, UNFINISHED, type Timestamps } from '../job-records';
 import { BASELINE_PREFIX } from './baseline';
 import { ItemCatalog, metadataKindOf, readMetadataCsv, withNewItems, type MetadataTable } from './catalog';
 import type { RecommenderObservation } from '../../../common/datasets';
@@ -40,14 +41,6 @@ export function localArns(name: string): { datasetArn: string; solutionArn: stri
     solutionArn: `${LOCAL_ARN_PREFIX}:solution/${name}`,
     campaignArn: `${LOCAL_ARN_PREFIX}:campaign/${name}`,
   };
-}
-
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}$/;
-const STARTED = new Set(['CREATE PENDING', 'CREATE IN_PROGRESS']);
-
-interface Timestamps {
-  creationDateTime: string;
-  lastUpdatedDateTime: string;
 }
 
 interface DatasetRecord extends Timestamps {
@@ -182,30 +175,13 @@ const DEPLOYING = new Set<string>();
 const HEARTBEAT_MS = 5_000;
 const LEASE_TTL_MS = 30_000;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'InvalidInputException');
-}
-
-function notFound(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'ResourceNotFoundException');
-}
-
 function inUse(message: string): ApplicationFailure {
   return ApplicationFailure.retryable(message, 'ResourceInUseException');
 }
 
 function arnTail(arn: string, kind: string): string {
   const m = new RegExp(`^arn:[a-z\\d-]+:personalize:[^:]*:[^:]*:${kind}/(.+)$`).exec(arn);
-  if (!m) throw invalid(`${arn} is not a Personalize ${kind} ARN`);
+  if (!m) throw invalidInput(`${arn} is not a Personalize ${kind} ARN`);
   return m[1]!;
 }
 
@@ -225,7 +201,8 @@ function realtimeOf(n: SliceCounts): RealtimeInTraining {
 export class LocalRecommender implements Recommender {
   private readonly now: () => number;
   private readonly stateDir: string;
-  private readonly tasks = new Set<Promise<void>>();
+  private readonly records: JobRecords;
+  private readonly jobs = new BackgroundJobs();
   private readonly scorers = new Map<string, Scorer>();
   /** A closed instance answers calls but adopts no job any more. */
   private closed = false;
@@ -233,20 +210,11 @@ export class LocalRecommender implements Recommender {
   constructor(private readonly opts: LocalRecommenderOptions) {
     this.now = opts.clock ?? Date.now;
     this.stateDir = path.resolve(opts.stateDir);
+    this.records = new JobRecords(this.now);
   }
 
   private p(...parts: string[]): string {
     return path.join(this.stateDir, ...parts);
-  }
-
-  private stamp(): string {
-    return new Date(this.now()).toISOString();
-  }
-
-  private save<T extends Timestamps>(file: string, record: T): T {
-    record.lastUpdatedDateTime = this.stamp();
-    writeJsonAtomic(file, record);
-    return record;
   }
 
   // ---- resources, created on first use ----
@@ -255,24 +223,24 @@ export class LocalRecommender implements Recommender {
     const file = this.p('datasets', `${arnTail(datasetArn, 'dataset').replace(/\//g, '__')}.json`);
     const existing = readJson<DatasetRecord>(file);
     if (existing) return existing;
-    const created = this.stamp();
-    return this.save(file, { datasetArn, status: 'ACTIVE', tableFile: null, creationDateTime: created, lastUpdatedDateTime: created });
+    const created = this.records.stamp();
+    return this.records.save(file, { datasetArn, status: 'ACTIVE', tableFile: null, creationDateTime: created, lastUpdatedDateTime: created });
   }
 
   private saveDataset(d: DatasetRecord): void {
-    this.save(this.p('datasets', `${arnTail(d.datasetArn, 'dataset').replace(/\//g, '__')}.json`), d);
+    this.records.save(this.p('datasets', `${arnTail(d.datasetArn, 'dataset').replace(/\//g, '__')}.json`), d);
   }
 
   /** A solution trains on its dataset group's INTERACTIONS dataset (`solution/<name>` ↔ `dataset/<name>/…`). */
   private solution(solutionArn: string): SolutionRecord {
     const name = arnTail(solutionArn, 'solution');
-    if (!NAME.test(name)) throw invalid(`${solutionArn} is not a solution ARN (a solution version ARN has one more path part)`);
+    if (!JOB_NAME.test(name)) throw invalidInput(`${solutionArn} is not a solution ARN (a solution version ARN has one more path part)`);
     const file = this.p('solutions', `${name}.json`);
     const existing = readJson<SolutionRecord>(file);
     if (existing) return existing;
     const prefix = solutionArn.slice(0, solutionArn.indexOf(':solution/'));
-    const created = this.stamp();
-    return this.save(file, { solutionArn, datasetArn: `${prefix}:dataset/${name}/INTERACTIONS`, status: 'ACTIVE', creationDateTime: created, lastUpdatedDateTime: created });
+    const created = this.records.stamp();
+    return this.records.save(file, { solutionArn, datasetArn: `${prefix}:dataset/${name}/INTERACTIONS`, status: 'ACTIVE', creationDateTime: created, lastUpdatedDateTime: created });
   }
 
   private campaignFile(campaignArn: string): string {
@@ -282,8 +250,8 @@ export class LocalRecommender implements Recommender {
   private campaign(campaignArn: string): CampaignRecord {
     const existing = readJson<CampaignRecord>(this.campaignFile(campaignArn));
     if (existing) return existing;
-    const created = this.stamp();
-    return this.save(this.campaignFile(campaignArn), {
+    const created = this.records.stamp();
+    return this.records.save(this.campaignFile(campaignArn), {
       campaignArn,
       status: 'ACTIVE',
       solutionVersionArn: null,
@@ -325,25 +293,21 @@ export class LocalRecommender implements Recommender {
     beat();
     const heartbeat = setInterval(beat, HEARTBEAT_MS);
     heartbeat.unref();
-    const task = (async () => {
-      await new Promise((r) => setImmediate(r)); // the caller sees CREATE PENDING first
-      await work((stop) => (entry.stop = stop));
-    })()
-      .catch(() => undefined)
-      .finally(() => {
+    this.jobs.start(
+      () => work((stop) => (entry.stop = stop)),
+      () => {
         clearInterval(heartbeat);
         if (RUNNING.get(runKey) === entry) {
           RUNNING.delete(runKey);
           fs.rmSync(this.leaseFile(key), { force: true });
         }
-        this.tasks.delete(task);
-      });
-    this.tasks.add(task);
+      }
+    );
   }
 
   /** Waits for this instance's jobs and deployments (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.tasks.size) await Promise.allSettled([...this.tasks]);
+    await this.jobs.idle();
   }
 
   /**
@@ -373,7 +337,7 @@ export class LocalRecommender implements Recommender {
   }
 
   async startImport(req: { jobName: string; datasetArn: string; dataLocation: string; importMode: ImportMode }): Promise<{ jobArn: string }> {
-    if (!NAME.test(req.jobName)) throw invalid(`jobName ${req.jobName} must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$ (1-63 characters)`);
+    checkJobName('jobName', req.jobName);
     const existing = readJson<ImportJobRecord>(this.importFile(req.jobName));
     if (existing) {
       this.resumeImport(existing);
@@ -383,23 +347,18 @@ export class LocalRecommender implements Recommender {
     try {
       fileUriToPath(req.dataLocation);
     } catch (err) {
-      throw invalid((err as Error).message);
+      throw invalidInput((err as Error).message);
     }
     if (req.importMode === 'INCREMENTAL' && !dataset.tableFile && !this.importsInFlight(req.datasetArn)) {
-      throw invalid(`an INCREMENTAL import needs an earlier bulk import into ${req.datasetArn}`);
+      throw invalidInput(`an INCREMENTAL import needs an earlier bulk import into ${req.datasetArn}`);
     }
-    const created = this.stamp();
-    const job: ImportJobRecord = {
+    const job = this.records.create<ImportJobRecord>(this.importFile(req.jobName), {
       jobName: req.jobName,
       datasetImportJobArn: `${LOCAL_ARN_PREFIX}:dataset-import-job/${req.jobName}`,
       datasetArn: req.datasetArn,
       dataLocation: req.dataLocation,
       importMode: req.importMode,
-      status: 'CREATE PENDING',
-      creationDateTime: created,
-      lastUpdatedDateTime: created,
-    };
-    writeJsonAtomic(this.importFile(req.jobName), job);
+    });
     this.resumeImport(job);
     return { jobArn: job.datasetImportJobArn };
   }
@@ -409,12 +368,12 @@ export class LocalRecommender implements Recommender {
     if (!fs.existsSync(dir)) return false;
     return fs.readdirSync(dir).some((f) => {
       const j = readJson<ImportJobRecord>(path.join(dir, f));
-      return j?.datasetArn === datasetArn && STARTED.has(j.status);
+      return j?.datasetArn === datasetArn && UNFINISHED.has(j.status);
     });
   }
 
   async findImport(req: { datasetArn: string; jobName: string }): Promise<{ jobArn: string; status: string } | null> {
-    if (!NAME.test(req.jobName)) return null;
+    if (!JOB_NAME.test(req.jobName)) return null;
     const job = readJson<ImportJobRecord>(this.importFile(req.jobName));
     return job && job.datasetArn === req.datasetArn ? { jobArn: job.datasetImportJobArn, status: job.status } : null;
   }
@@ -429,16 +388,16 @@ export class LocalRecommender implements Recommender {
 
   private resumeImport(job: ImportJobRecord): void {
     const key = `import-${job.jobName}`;
-    if (STARTED.has(job.status) && this.orphaned(key)) this.own(key, (setStop) => this.executeImport(job.jobName, setStop));
+    if (UNFINISHED.has(job.status) && this.orphaned(key)) this.own(key, (setStop) => this.executeImport(job.jobName, setStop));
   }
 
   private async executeImport(jobName: string, setStop: (stop: () => Promise<void>) => void): Promise<void> {
     const file = this.importFile(jobName);
-    let job = readJson<ImportJobRecord>(file)!;
+    const job = readJson<ImportJobRecord>(file)!;
     if (job.status === 'CREATE PENDING') {
       job.baseTableFile = this.dataset(job.datasetArn).tableFile;
       job.status = 'CREATE IN_PROGRESS';
-      this.save(file, job);
+      this.records.save(file, job);
     }
     if (job.status !== 'CREATE IN_PROGRESS') return;
     const outputTableFile = this.p('tables', `${jobName}.json`);
@@ -451,10 +410,10 @@ export class LocalRecommender implements Recommender {
         const dataset = this.dataset(job.datasetArn);
         dataset.tableFile = outputTableFile;
         this.saveDataset(dataset);
-        this.save(file, Object.assign(readJson<ImportJobRecord>(file)!, { status: 'ACTIVE', records: table.rows.length }));
+        this.records.advance<ImportJobRecord>(file, { status: 'ACTIVE', records: table.rows.length });
         this.pruneTables();
       } catch (err) {
-        this.save(file, Object.assign(readJson<ImportJobRecord>(file)!, { status: 'CREATE FAILED', failureReason: (err as Error).message }));
+        this.records.advance<ImportJobRecord>(file, { status: 'CREATE FAILED', failureReason: (err as Error).message });
       }
       return;
     }
@@ -466,17 +425,12 @@ export class LocalRecommender implements Recommender {
       const dataset = this.dataset(job.datasetArn);
       dataset.tableFile = outputTableFile;
       this.saveDataset(dataset);
-      job = readJson<ImportJobRecord>(file)!;
-      Object.assign(job, { status: 'ACTIVE', records: outcome.records });
-      this.save(file, job);
+      this.records.advance<ImportJobRecord>(file, { status: 'ACTIVE', records: outcome.records });
       this.pruneTables();
-      return;
     } catch (err) {
       if (err instanceof TaskTerminated) return; // closed: the next owner runs it again
-      job = readJson<ImportJobRecord>(file)!;
-      Object.assign(job, { status: 'CREATE FAILED', failureReason: (err as Error).message });
+      this.records.advance<ImportJobRecord>(file, { status: 'CREATE FAILED', failureReason: (err as Error).message });
     }
-    this.save(file, job);
   }
 
   /** Removes bulk data no dataset, pending training or running import refers to any more. */
@@ -485,9 +439,9 @@ export class LocalRecommender implements Recommender {
     const records = <T>(sub: string) => (fs.existsSync(this.p(sub)) ? fs.readdirSync(this.p(sub)).flatMap((f) => readJson<T>(this.p(sub, f)) ?? []) : []);
     const keep = new Set<string | null | undefined>();
     for (const d of records<DatasetRecord>('datasets')) keep.add(d.tableFile);
-    for (const v of records<SolutionVersionRecord>('versions')) if (STARTED.has(v.status)) keep.add(v.inputs.tableFile);
+    for (const v of records<SolutionVersionRecord>('versions')) if (UNFINISHED.has(v.status)) keep.add(v.inputs.tableFile);
     for (const j of records<ImportJobRecord>('imports')) {
-      if (STARTED.has(j.status)) keep.add(j.baseTableFile).add(path.join(dir, `${j.jobName}.json`));
+      if (UNFINISHED.has(j.status)) keep.add(j.baseTableFile).add(path.join(dir, `${j.jobName}.json`));
     }
     for (const f of fs.readdirSync(dir)) if (!keep.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
   }
@@ -500,7 +454,7 @@ export class LocalRecommender implements Recommender {
 
   private version(solutionVersionArn: string): SolutionVersionRecord {
     const tail = arnTail(solutionVersionArn, 'solution');
-    if (!/^[^/]+\/[0-9a-f]{8}$/.test(tail)) throw invalid(`${solutionVersionArn} is not a solution version ARN`);
+    if (!/^[^/]+\/[0-9a-f]{8}$/.test(tail)) throw invalidInput(`${solutionVersionArn} is not a solution version ARN`);
     const v = readJson<SolutionVersionRecord>(this.versionFile(solutionVersionArn));
     if (!v) throw notFound(`solution version ${solutionVersionArn} does not exist`);
     return v;
@@ -527,7 +481,7 @@ export class LocalRecommender implements Recommender {
   }
 
   async startSolutionVersion(req: { name: string; solutionArn: string; trainingMode: TrainingMode; createdAfter?: string }): Promise<{ solutionVersionArn: string }> {
-    if (!NAME.test(req.name)) throw invalid(`name ${req.name} must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$ (1-63 characters)`);
+    checkJobName('name', req.name);
     const solution = this.solution(req.solutionArn);
     const solutionVersionArn = this.versionArnFor(req.solutionArn, req.name);
     const existing = readJson<SolutionVersionRecord>(this.versionFile(solutionVersionArn));
@@ -536,23 +490,18 @@ export class LocalRecommender implements Recommender {
       return { solutionVersionArn };
     }
     if (req.trainingMode === 'UPDATE' && !this.listVersions().some((v) => v.solutionArn === req.solutionArn && v.status === 'ACTIVE')) {
-      throw invalid(`trainingMode UPDATE needs an ACTIVE solution version of ${req.solutionArn} trained in FULL mode`);
+      throw invalidInput(`trainingMode UPDATE needs an ACTIVE solution version of ${req.solutionArn} trained in FULL mode`);
     }
-    const created = this.stamp();
     const events = this.eventSnapshot();
-    const version: SolutionVersionRecord = {
+    const version = this.records.create<SolutionVersionRecord>(this.versionFile(solutionVersionArn), {
       name: req.name,
       solutionVersionArn,
       solutionArn: req.solutionArn,
       datasetArn: solution.datasetArn,
       // The item-to-item model has no incremental update: UPDATE retrains on all data, as FULL does.
       trainingMode: req.trainingMode,
-      status: 'CREATE PENDING',
       inputs: { tableFile: this.dataset(solution.datasetArn).tableFile, events, realtime: countEventSlices(events) },
-      creationDateTime: created,
-      lastUpdatedDateTime: created,
-    };
-    writeJsonAtomic(this.versionFile(solutionVersionArn), version);
+    });
     this.resumeTraining(version);
     return { solutionVersionArn };
   }
@@ -596,7 +545,7 @@ export class LocalRecommender implements Recommender {
     let v = this.version(solutionVersionArn);
     const key = `train-${solutionVersionArn.split('/').pop()}`;
     if (v.status === 'CREATE STOPPING' && this.orphaned(key)) {
-      v = this.save(this.versionFile(solutionVersionArn), { ...v, status: 'CREATE STOPPED' });
+      v = this.records.save(this.versionFile(solutionVersionArn), { ...v, status: 'CREATE STOPPED' });
     }
     this.resumeTraining(v);
     const counts = v.inputs.realtime ?? countedOnRead(v.inputs.events);
@@ -605,13 +554,13 @@ export class LocalRecommender implements Recommender {
 
   private resumeTraining(v: SolutionVersionRecord): void {
     const key = `train-${v.solutionVersionArn.split('/').pop()}`;
-    if (STARTED.has(v.status) && this.orphaned(key)) this.own(key, (setStop) => this.executeTraining(v.solutionVersionArn, setStop));
+    if (UNFINISHED.has(v.status) && this.orphaned(key)) this.own(key, (setStop) => this.executeTraining(v.solutionVersionArn, setStop));
   }
 
   private async executeTraining(solutionVersionArn: string, setStop: (stop: () => Promise<void>) => void): Promise<void> {
     const file = this.versionFile(solutionVersionArn);
     let v = readJson<SolutionVersionRecord>(file)!;
-    if (v.status === 'CREATE PENDING') this.save(file, Object.assign(v, { status: 'CREATE IN_PROGRESS' }));
+    if (v.status === 'CREATE PENDING') this.records.save(file, Object.assign(v, { status: 'CREATE IN_PROGRESS' }));
     if (v.status !== 'CREATE IN_PROGRESS') return;
     const waiting = new AbortController();
     let terminate: () => Promise<void> = async () => undefined;
@@ -636,7 +585,7 @@ export class LocalRecommender implements Recommender {
       else if (err instanceof TaskTerminated) return; // closed: the next owner trains it again
       else Object.assign(v, { status: 'CREATE FAILED', failureReason: (err as Error).message });
     }
-    this.save(file, v);
+    this.records.save(file, v);
   }
 
   /** PENDING → CREATE STOPPED; IN_PROGRESS → CREATE STOPPING → CREATE STOPPED. Finished versions are left alone. */
@@ -645,12 +594,12 @@ export class LocalRecommender implements Recommender {
     const v = this.version(solutionVersionArn);
     const key = `train-${solutionVersionArn.split('/').pop()}`;
     if (v.status === 'CREATE PENDING') {
-      this.save(file, Object.assign(v, { status: 'CREATE STOPPED', failureReason: 'stopped by request' }));
+      this.records.save(file, Object.assign(v, { status: 'CREATE STOPPED', failureReason: 'stopped by request' }));
       return;
     }
     if (v.status !== 'CREATE IN_PROGRESS') return;
     const orphan = this.orphaned(key);
-    this.save(file, Object.assign(v, { status: orphan ? 'CREATE STOPPED' : 'CREATE STOPPING', failureReason: 'stopped by request' }));
+    this.records.save(file, Object.assign(v, { status: orphan ? 'CREATE STOPPED' : 'CREATE STOPPING', failureReason: 'stopped by request' }));
     // The runner (here or in another process) turns STOPPING into STOPPED when its thread ends.
     await RUNNING.get(this.runKey(key))?.stop();
   }
@@ -691,14 +640,14 @@ export class LocalRecommender implements Recommender {
    * Repeating the update in progress is accepted (idempotent); a different one is ResourceInUse.
    */
   async updateCampaign(req: { campaignArn: string; solutionVersionArn: string; minProvisionedTPS: number; campaignConfig?: Record<string, unknown> }): Promise<void> {
-    if (!Number.isInteger(req.minProvisionedTPS) || req.minProvisionedTPS < 1) throw invalid('minProvisionedTPS must be an integer of at least 1');
+    if (!Number.isInteger(req.minProvisionedTPS) || req.minProvisionedTPS < 1) throw invalidInput('minProvisionedTPS must be an integer of at least 1');
     const c = this.campaign(req.campaignArn);
     const current = c.latestCampaignUpdate;
-    if (current && STARTED.has(current.status)) {
+    if (current && UNFINISHED.has(current.status)) {
       if (current.solutionVersionArn === req.solutionVersionArn && current.minProvisionedTPS === req.minProvisionedTPS) return;
       throw inUse(`campaign ${req.campaignArn} is being updated to ${current.solutionVersionArn}; try again when that update finishes`);
     }
-    const requested = this.stamp();
+    const requested = this.records.stamp();
     c.latestCampaignUpdate = {
       solutionVersionArn: req.solutionVersionArn,
       minProvisionedTPS: req.minProvisionedTPS,
@@ -708,21 +657,18 @@ export class LocalRecommender implements Recommender {
       lastUpdatedDateTime: requested,
     };
     c.updates.push({ solutionVersionArn: req.solutionVersionArn, requestedAt: requested });
-    this.save(this.campaignFile(req.campaignArn), c);
+    this.records.save(this.campaignFile(req.campaignArn), c);
     this.resumeDeployment(c);
   }
 
   private resumeDeployment(c: CampaignRecord): void {
     const key = this.runKey(`deploy-${c.campaignArn}`);
-    if (this.closed || !c.latestCampaignUpdate || !STARTED.has(c.latestCampaignUpdate.status) || DEPLOYING.has(key)) return;
+    if (this.closed || !c.latestCampaignUpdate || !UNFINISHED.has(c.latestCampaignUpdate.status) || DEPLOYING.has(key)) return;
     DEPLOYING.add(key);
-    const task = this.deploy(c.campaignArn)
-      .catch(() => undefined)
-      .finally(() => {
-        DEPLOYING.delete(key);
-        this.tasks.delete(task);
-      });
-    this.tasks.add(task);
+    this.jobs.start(
+      () => this.deploy(c.campaignArn),
+      () => DEPLOYING.delete(key)
+    );
   }
 
   private async deploy(campaignArn: string): Promise<void> {
@@ -730,12 +676,11 @@ export class LocalRecommender implements Recommender {
     const settle = (change: Partial<CampaignUpdateRecord>, serve: boolean) => {
       const c = this.campaign(campaignArn);
       const u = c.latestCampaignUpdate!;
-      Object.assign(u, change, { lastUpdatedDateTime: this.stamp() });
+      Object.assign(u, change, { lastUpdatedDateTime: this.records.stamp() });
       if (serve) Object.assign(c, { solutionVersionArn: u.solutionVersionArn, minProvisionedTPS: u.minProvisionedTPS, campaignConfig: u.campaignConfig });
-      this.save(file, c);
+      this.records.save(file, c);
       return u;
     };
-    await new Promise((r) => setImmediate(r)); // the caller sees CREATE PENDING first
     const u = settle({ status: 'CREATE IN_PROGRESS' }, false);
     const target = readJson<SolutionVersionRecord>(this.versionFile(u.solutionVersionArn));
     if (target?.status !== 'ACTIVE') {
@@ -780,7 +725,7 @@ export class LocalRecommender implements Recommender {
     numResults = 25,
     opts: RecommendOptions = {}
   ): Promise<{ itemList: RecommendedItem[]; solutionVersionArn: string }> {
-    if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalid('numResults must be an integer from 1 to 500');
+    if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalidInput('numResults must be an integer from 1 to 500');
     const c = this.campaign(campaignArn);
     this.resumeDeployment(c);
     if (!c.solutionVersionArn) throw notFound(`campaign ${campaignArn} has no deployed solution version yet; run a retrain first`);
@@ -820,25 +765,25 @@ export class LocalRecommender implements Recommender {
    */
   async describeRecommender(recommenderArn: string): Promise<RecommenderObservation> {
     const name = arnTail(recommenderArn, 'recommender');
-    if (!NAME.test(name)) throw invalid(`${recommenderArn} is not a recommender ARN`);
+    if (!JOB_NAME.test(name)) throw invalidInput(`${recommenderArn} is not a recommender ARN`);
     const file = this.recommenderFile(recommenderArn);
-    const created = this.stamp();
+    const created = this.records.stamp();
     const r: RecommenderRecord =
       readJson<RecommenderRecord>(file) ??
-      this.save<RecommenderRecord>(file, { recommenderArn, status: 'CREATE IN_PROGRESS', modelVersionArn: null, modelUpdatedAt: null, modelMetrics: {}, trainings: 0, creationDateTime: created, lastUpdatedDateTime: created });
+      this.records.save<RecommenderRecord>(file, { recommenderArn, status: 'CREATE IN_PROGRESS', modelVersionArn: null, modelUpdatedAt: null, modelMetrics: {}, trainings: 0, creationDateTime: created, lastUpdatedDateTime: created });
     const solutionArn = recommenderArn.replace(/:recommender\/.+$/, `:solution/${name}`);
     if (r.trainingVersionArn) {
       const v = await this.describeSolutionVersion(r.trainingVersionArn);
       if (v.status === 'ACTIVE') {
-        Object.assign(r, { status: 'ACTIVE', modelVersionArn: r.trainingVersionArn, modelUpdatedAt: this.stamp(), modelMetrics: await this.getSolutionMetrics(r.trainingVersionArn) });
+        Object.assign(r, { status: 'ACTIVE', modelVersionArn: r.trainingVersionArn, modelUpdatedAt: this.records.stamp(), modelMetrics: await this.getSolutionMetrics(r.trainingVersionArn) });
         delete r.trainingVersionArn;
         delete r.failureReason;
-        this.save(file, r);
-      } else if (!STARTED.has(v.status)) {
+        this.records.save(file, r);
+      } else if (!UNFINISHED.has(v.status)) {
         // A failed retraining leaves the model as it was; the next one is tried on schedule.
         Object.assign(r, { failureReason: v.reason ?? v.status, ...(r.modelVersionArn ? {} : { status: 'CREATE FAILED' }) });
         delete r.trainingVersionArn;
-        this.save(file, r);
+        this.records.save(file, r);
       }
     } else {
       const every = this.opts.recommenderRetrainMs ?? WEEK_MS;
@@ -847,8 +792,8 @@ export class LocalRecommender implements Recommender {
       if (due && hasData && r.status !== 'CREATE FAILED') {
         r.trainings++;
         const { solutionVersionArn } = await this.startSolutionVersion({ name: `${name}-auto-${r.trainings}`.slice(-63), solutionArn, trainingMode: 'FULL' });
-        Object.assign(r, { trainingVersionArn: solutionVersionArn, lastTrainingAt: this.stamp() });
-        this.save(file, r);
+        Object.assign(r, { trainingVersionArn: solutionVersionArn, lastTrainingAt: this.records.stamp() });
+        this.records.save(file, r);
       }
     }
     return {
@@ -875,9 +820,9 @@ export class LocalRecommender implements Recommender {
    * run again gives the same answer.
    */
   async recommendWithVersion(solutionVersionArn: string, userIds: string[], numResults: number, at: number): Promise<{ itemId: string; score: number }[][]> {
-    if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalid('numResults must be an integer from 1 to 500');
+    if (!Number.isInteger(numResults) || numResults < 1 || numResults > 500) throw invalidInput('numResults must be an integer from 1 to 500');
     const v = this.version(solutionVersionArn);
-    if (v.status !== 'ACTIVE') throw invalid(`solution version ${solutionVersionArn} is ${v.status}; batch inference needs an ACTIVE version`);
+    if (v.status !== 'ACTIVE') throw invalidInput(`solution version ${solutionVersionArn} is ${v.status}; batch inference needs an ACTIVE version`);
     const scorer = await this.scorer(solutionVersionArn);
     return userIds.map((u) => scorer.recommendFor(u, numResults, { at: at / 1000 }));
   }

@@ -64,6 +64,9 @@ pipelines:
     recommendations:
       audience: window
       numResults: 5
+    # The gate is not what this test checks: on 6,000 events the local model's NDCG moves a few %
+    # between runs (DuckDB writes the interactions in no fixed order), once beyond the 2 % default.
+    gate: { tolerance: 0.2 }
 `
   );
   const config = loadConfig(configPath);
@@ -94,7 +97,8 @@ pipelines:
   // Day 2: the messaging tool sends 40 emails, each featuring the user's second item, tagged by the helper.
   const ses = interactionsSpec(config.pipelines[0]!).sources.find((s) => s.kind === 'ses')!;
   if (ses.kind !== 'ses') throw new Error('no ses source');
-  const sent = rows.slice(0, 40).map((row, k) => ({ row, itemId: row.itemIds[1]!, messageId: `0100019a-${String(k).padStart(4, '0')}`, clicked: k % 2 === 0 }));
+  // The same 40 users whatever order the recommendations file has.
+  const sent = [...rows].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0)).slice(0, 40).map((row, k) => ({ row, itemId: row.itemIds[1]!, messageId: `0100019a-${String(k).padStart(4, '0')}`, clicked: k % 2 === 0 }));
   const lines: string[] = [];
   for (const s of sent) {
     const tags = Object.fromEntries(sesEmailTags(s.row, { itemId: s.itemId, names: ses.tags, extra: [{ Name: 'campaign', Value: 'daily-picks' }] }).map((t) => [t.Name, [t.Value]]));

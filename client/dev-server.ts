@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectable } from '../infra/temporal/net';
 import { resolveCli } from '../infra/temporal/servers';
+import { pidAlive } from '../activities/local/process-alive';
 
 export interface DevServer {
   address: string;
@@ -62,15 +63,6 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The process's command line (Linux and macOS), to tell our dev server from a reused pid. */
 function commandLine(pid: number): string {
   try {
@@ -104,13 +96,13 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
   } catch {
     return;
   }
-  if (await waitUntil(() => !isAlive(pid), graceMs)) return;
+  if (await waitUntil(() => !pidAlive(pid), graceMs)) return;
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
     return;
   }
-  await waitUntil(() => !isAlive(pid), 5000);
+  await waitUntil(() => !pidAlive(pid), 5000);
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
@@ -122,8 +114,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   if ((await answers(port)) || (await answers(uiPort))) {
     const known = readPidFile(opts.dataDir);
-    const ours = known && known.port === port && isAlive(known.serverPid) && /temporal/.test(commandLine(known.serverPid)) ? known : undefined;
-    if (ours && ours.launcherPid !== process.pid && isAlive(ours.launcherPid)) {
+    const ours = known && known.port === port && pidAlive(known.serverPid) && /temporal/.test(commandLine(known.serverPid)) ? known : undefined;
+    if (ours && ours.launcherPid !== process.pid && pidAlive(ours.launcherPid)) {
       return {
         address,
         uiUrl,

@@ -34,16 +34,6 @@ export function checkJobName(field: string, name: string): void {
   if (!JOB_NAME.test(name)) throw invalidInput(`${field} ${name} must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$ (1-63 characters)`);
 }
 
-/** Whether a job runner's process is still alive (EPERM: it is, but another user's). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Writes records stamped with one clock's times. */
 export class JobRecords {
   constructor(private readonly now: () => number) {}

@@ -30,7 +30,7 @@ import {
 } from '../query/duckdb';
 import { preparedStatsUri } from '../interactions-file';
 import { fileUriToPath, readJson, writeJsonAtomic } from './files';
-import { pidAlive } from './job-records';
+import { pidAlive } from './process-alive';
 
 export type QueryStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 

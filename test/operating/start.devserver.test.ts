@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { freePort } from '../../infra/temporal/net';
-import { isAlive, pidFilePath } from '../../client/dev-server';
+import { pidFilePath } from '../../client/dev-server';
+import { pidAlive } from '../../activities/local/process-alive';
 import { removeScratchDirs, scratchDir } from '../helpers/scratch';
 
 const root = path.resolve(__dirname, '../..');
@@ -43,7 +44,7 @@ afterAll(() => {
   const pf = pidFilePath(path.join(dir, 'data', 'temporal'));
   if (fs.existsSync(pf)) {
     const { serverPid } = JSON.parse(fs.readFileSync(pf, 'utf8')) as { serverPid: number };
-    if (isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
+    if (pidAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
   }
   removeScratchDirs();
 });
@@ -117,7 +118,7 @@ async function refused(p: number): Promise<boolean> {
 }
 
 async function expectAllStopped(pid: number): Promise<void> {
-  expect(isAlive(pid)).toBe(false);
+  expect(pidAlive(pid)).toBe(false);
   expect(await refused(port)).toBe(true);
   expect(await refused(uiPort)).toBe(true);
   expect(fs.existsSync(pidFilePath(path.join(dir, 'data', 'temporal')))).toBe(false);
@@ -173,11 +174,11 @@ test('a server left running by a killed launcher is stopped and replaced by the 
   const orphan = serverPid();
   demo.child.kill('SIGKILL');
   await demo.exit;
-  expect(isAlive(orphan)).toBe(true);
+  expect(pidAlive(orphan)).toBe(true);
 
   const next = startDemo();
   await next.waitFor(`(stopped the one (pid ${orphan}) an earlier start had left running, and started a new one)`);
-  expect(isAlive(orphan)).toBe(false);
+  expect(pidAlive(orphan)).toBe(false);
   // Stopped mid-run by SIGTERM this time: 128 + 15, and again nothing is left.
   await next.waitFor('• run retrain-demo');
   const replacement = serverPid();

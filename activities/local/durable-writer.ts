@@ -11,6 +11,8 @@
  * Here the event loop only posts and receives, and the disk's latency costs only the waiting
  * requests.
  */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** The thread's code, plain JavaScript so it runs the same under tsx and from compiled output. */
@@ -59,8 +61,12 @@ export class DurableWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
-  /** Writes `data` to `file` through `tmp` (a hidden name in the same directory); resolves once it is durable. */
-  write(file: string, tmp: string, data: string | Uint8Array): Promise<void> {
+  /**
+   * Writes `data` to `file` through a hidden temporary name beside it (its own for each write, so
+   * two processes writing one file never share one); resolves once it is durable.
+   */
+  write(file: string, data: string | Uint8Array): Promise<void> {
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     // A view of Node's shared buffer pool cannot be transferred: copy those into their own buffer.
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);

@@ -31,33 +31,6 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Creates `dir` and fsyncs each parent a new directory was made in, so the entry itself is durable. */
-async function mkdirDurable(dir: string, known: Set<string>): Promise<void> {
-  if (known.has(dir)) return;
-  const first = await fs.promises.mkdir(dir, { recursive: true });
-  if (first) {
-    // Every directory from `first` down is new: fsync its parent.
-    for (let d = dir; d.length >= first.length; d = path.dirname(d)) await fsyncDir(path.dirname(d));
-  }
-  known.add(dir);
-}
-
-/** Writes a whole file durably: temporary name, fsync, rename, fsync of the directory. */
-export async function writeDurable(file: string, data: string | Buffer, known: Set<string> = new Set()): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdirDurable(dir, known);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.promises.rename(tmp, file);
-  await fsyncDir(dir);
-}
-
 function parseLines(text: string, source: string): LogRecord[] {
   const out: LogRecord[] = [];
   text.split('\n').forEach((line, n) => {
@@ -112,10 +85,9 @@ function walkHours(root: string, afterRel: string[] | undefined, accept: (file: 
 
 export class LocalEventLog implements EventLog {
   private readonly writer = `${process.pid.toString(36)}-${randomBytes(3).toString('hex')}`;
-  /** Segments are written on a thread of their own (durable-writer.ts says why). */
+  /** Segments and dead letters are written on a thread of their own (durable-writer.ts says why). */
   private readonly durable = new DurableWriter();
   private seq = 0;
-  private readonly knownDirs = new Set<string>();
   readonly eventsRoot: string;
   readonly deadLettersRoot: string;
   readonly deadLetters: DeadLetterStore;
@@ -133,7 +105,7 @@ export class LocalEventLog implements EventLog {
     const file = path.join(this.eventsRoot, hourPath(now), name);
     const body = Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const bytes = body.length; // the buffer itself moves to the writing thread
-    await this.durable.write(file, path.join(path.dirname(file), `.${name}.tmp`), body);
+    await this.durable.write(file, body);
     return { uri: file, count: records.length, bytes };
   }
 
@@ -167,7 +139,7 @@ export class LocalEventLog implements EventLog {
     if (letters.length === 0) return;
     const now = Date.now();
     const file = path.join(this.deadLettersRoot, hourPath(now), `${now}-${this.writer}-${String(this.seq++).padStart(6, '0')}.jsonl`);
-    await writeDurable(file, letters.map((l) => JSON.stringify(l)).join('\n') + '\n', this.knownDirs);
+    await this.durable.write(file, letters.map((l) => JSON.stringify(l)).join('\n') + '\n');
   }
 
   async listDeadLetters(): Promise<string[]> {
@@ -201,6 +173,7 @@ const MAX_OPEN_LEDGER_FILES = 128;
 export class LocalDeliveryLedger implements DeliveryLedger {
   private readonly dir: string;
   private readonly made = new Set<string>();
+  private readonly durable = new DurableWriter();
 
   constructor(root: string) {
     this.dir = path.join(root, 'ledger');
@@ -279,6 +252,6 @@ export class LocalDeliveryLedger implements DeliveryLedger {
   }
 
   async setWatermark(shard: number, segmentUri: string): Promise<void> {
-    await writeDurable(path.join(this.dir, `watermark-s${shard}.json`), JSON.stringify({ after: segmentUri }));
+    await this.durable.write(path.join(this.dir, `watermark-s${shard}.json`), JSON.stringify({ after: segmentUri }));
   }
 }

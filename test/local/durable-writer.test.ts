@@ -21,11 +21,9 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const tmpOf = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-
 test('a write lands under its final name, in directories it creates, with no temporary file left', async () => {
   const file = path.join(dir, '2026', '12', '02', '18', 'a.jsonl');
-  await writer.write(file, tmpOf(file), '{"a":1}\n{"b":"ü"}\n');
+  await writer.write(file, '{"a":1}\n{"b":"ü"}\n');
   expect(fs.readFileSync(file, 'utf8')).toBe('{"a":1}\n{"b":"ü"}\n');
   expect(fs.readdirSync(path.dirname(file))).toEqual(['a.jsonl']);
 });
@@ -35,7 +33,7 @@ test('small pooled buffers and large own buffers are written byte for byte', asy
   const large = Buffer.alloc(3 * 1024 * 1024, 'x');
   const a = path.join(dir, 'small.jsonl');
   const b = path.join(dir, 'large.jsonl');
-  await Promise.all([writer.write(a, tmpOf(a), small), writer.write(b, tmpOf(b), large)]);
+  await Promise.all([writer.write(a, small), writer.write(b, large)]);
   expect(fs.readFileSync(a, 'utf8')).toBe('tiny\n');
   expect(fs.statSync(b).size).toBe(3 * 1024 * 1024);
   // The pooled buffer was copied, not taken: the caller's view still reads.
@@ -44,16 +42,16 @@ test('small pooled buffers and large own buffers are written byte for byte', asy
 
 test('200 writes in flight at once all land, each with its own content', async () => {
   const files = Array.from({ length: 200 }, (_, i) => path.join(dir, String(i % 4), `f${i}.jsonl`));
-  await Promise.all(files.map((f, i) => writer.write(f, tmpOf(f), `line ${i}\n`)));
+  await Promise.all(files.map((f, i) => writer.write(f, `line ${i}\n`)));
   for (const [i, f] of files.entries()) expect(fs.readFileSync(f, 'utf8')).toBe(`line ${i}\n`);
 });
 
 test('a failed write rejects with the file system code, leaves nothing behind, and the next write works', async () => {
   fs.writeFileSync(path.join(dir, 'not-a-dir'), 'x');
   const bad = path.join(dir, 'not-a-dir', 'seg.jsonl');
-  await expect(writer.write(bad, tmpOf(bad), 'a\n')).rejects.toMatchObject({ code: expect.stringMatching(/^E(EXIST|NOTDIR)$/) });
+  await expect(writer.write(bad, 'a\n')).rejects.toMatchObject({ code: expect.stringMatching(/^E(EXIST|NOTDIR)$/) });
   const good = path.join(dir, 'ok', 'seg.jsonl');
-  await writer.write(good, tmpOf(good), 'b\n');
+  await writer.write(good, 'b\n');
   expect(fs.readFileSync(good, 'utf8')).toBe('b\n');
   expect(fs.readdirSync(dir).sort()).toEqual(['not-a-dir', 'ok']);
 });
@@ -61,7 +59,7 @@ test('a failed write rejects with the file system code, leaves nothing behind, a
 test('a process that has written and has nothing left to do exits', () => {
   const file = path.join(dir, 'exit.jsonl');
   const script = `const { DurableWriter } = require(${JSON.stringify(path.resolve(__dirname, '../../activities/local/durable-writer.ts'))});
-new DurableWriter().write(${JSON.stringify(file)}, ${JSON.stringify(tmpOf(file))}, 'done\\n').then(() => console.log('written'));`;
+new DurableWriter().write(${JSON.stringify(file)}, 'done\\n').then(() => console.log('written'));`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { timeout: 20_000, encoding: 'utf8' });
   expect(out.trim()).toBe('written');
   expect(fs.readFileSync(file, 'utf8')).toBe('done\n');

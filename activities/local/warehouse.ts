@@ -20,8 +20,8 @@ import type { InteractionStats } from '../../common/types';
 import type { JobObservation } from '../../common/job-status';
 import type { InteractionsQueryRequest, Warehouse } from '../ports';
 import {
-  buildDuckDbEventsQuery,
   buildDuckDbInteractionsQuery,
+  buildDuckDbStagedQuery,
   diagnoseUnreadableLinesSql,
   eventFilesForSource,
   filesWithUnreadableLinesSql,
@@ -255,8 +255,8 @@ function importable(columns: readonly string[]): string {
 /**
  * Runs the whole query once and writes `<outputPrefix><fileName>` with the pipeline's header, plus
  * the facts of the file next to it (interactions-file.ts preparedStatsUri). Each source's files are
- * read once: the parsed records feed both the interactions and the malformed counts; the result is
- * written as it is computed, unsorted.
+ * read once: what is staged from them (duckdb.ts buildDuckDbStagedQuery) feeds both the
+ * interactions and the malformed counts; the result is written unsorted.
  */
 export async function runInteractionsQuery(
   spec: InteractionsSpec,
@@ -278,11 +278,11 @@ export async function runInteractionsQuery(
   const names = spec.columns.map((c) => (c === 'TIMESTAMP' ? '"TIMESTAMP"' : c)).join(', ');
 
   const { stats, counts, unreadableFiles } = await withDuckDb(tempDir, async (db) => {
-    const parsed = spec.sources.map((_, i) => `parsed_${i}`);
+    const staged = spec.sources.map((_, i) => `staged_${i}`);
     for (const [i, source] of spec.sources.entries()) {
-      await db.run(`CREATE TEMP TABLE ${parsed[i]} AS ${buildDuckDbEventsQuery(source, req, eventFiles[i]!)}`);
+      await db.run(`CREATE TEMP TABLE ${staged[i]} AS ${buildDuckDbStagedQuery(source, req, eventFiles[i]!)}`);
     }
-    const select = buildDuckDbInteractionsQuery(spec, req, { events: eventFiles, endpoints }, { parsedEvents: parsed });
+    const select = buildDuckDbInteractionsQuery(spec, req, { events: eventFiles, endpoints }, { staged });
     await db.run(`CREATE TEMP TABLE result AS SELECT *, ${importable(spec.columns)} AS importable FROM (${select})`);
     await db.run(`COPY (SELECT ${names} FROM result WHERE importable) TO ${lit(partial)} (FORMAT csv, HEADER, DELIMITER ',')`);
     // One pass per key: users and their counts together, then items.
@@ -304,11 +304,11 @@ export async function runInteractionsQuery(
     };
     const counts: Record<string, number> = {};
     const unreadableFiles: string[] = [];
-    for (const table of parsed) {
-      for (const [problem, n] of await scalarRows(db, malformedCountsSql(table))) counts[String(problem)] = (counts[String(problem)] ?? 0) + Number(n);
+    for (const [i, table] of staged.entries()) {
+      for (const [problem, n] of await scalarRows(db, malformedCountsSql(spec.sources[i]!, table))) counts[String(problem)] = (counts[String(problem)] ?? 0) + Number(n);
     }
     if (counts.bad_json) {
-      for (const table of parsed) unreadableFiles.push(...(await scalarRows(db, filesWithUnreadableLinesSql(table))).map(([f]) => String(f)));
+      for (const table of staged) unreadableFiles.push(...(await scalarRows(db, filesWithUnreadableLinesSql(table))).map(([f]) => String(f)));
     }
     return { stats, counts, unreadableFiles };
   }).catch((err: unknown) => {

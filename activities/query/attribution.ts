@@ -1,8 +1,9 @@
 /**
- * The attribution rule both dialects share, written once: an engagement matches a recommendation
- * on the same endpoint and campaign (or journey) that precedes it by at most the attribution
- * window; DISTINCT keeps one row per (user, item, event type, engagement), never a cross product.
- * The text is plain SQL that Trino and DuckDB read alike (the Trino suite runs both). `prefix`
+ * The attribution rule, as the Athena query writes it: an engagement matches a recommendation on
+ * the same endpoint and campaign (or journey) that precedes it by at most the attribution window;
+ * DISTINCT keeps one row per (user, item, event type, engagement), never a cross product. Plain SQL
+ * that Trino and DuckDB read alike. The local build states the same rule over grouped records
+ * instead (duckdb.ts pinpointMatchedCte); the Trino suite checks both give the same rows. `prefix`
  * names the source's CTEs (`<prefix>engagements`, `<prefix>recs` → `<prefix>matched`).
  */
 export function matchedEngagementsCte(windowMs: number, prefix = ''): string {

@@ -1,8 +1,9 @@
 /**
  * The interactions query in DuckDB's dialect, over local files in the formats AWS writes. Same
- * semantics as the Athena query (activities/query/athena.ts, whose header states them); the only
- * difference is where rows come from: `read_json` over the files the window can touch
- * (eventFilesForWindow), instead of a partition-projected Glue table.
+ * semantics as the Athena query (activities/query/athena.ts, whose header states them). Rows come
+ * from `read_json` over the files the window can touch (eventFilesForWindow), instead of a
+ * partition-projected Glue table; Pinpoint's attribution is computed over records grouped by
+ * endpoint and campaign (pinpointGroupsSql) rather than with the Athena query's join and DISTINCT.
  *
  * Reading: `read_json(…, ignore_errors = true)` with an explicit schema turns every unreadable line
  * (bad JSON, invalid UTF-8, not an object) into a row of NULLs and every wrongly typed field into a
@@ -24,7 +25,6 @@ import type {
 } from '../../common/interactions';
 import { lookBehindSeconds } from '../../common/interactions';
 import type { InteractionsQueryRequest } from '../ports';
-import { matchedEngagementsCte } from './attribution';
 import { cleanId, trimmed } from './duckdb-trim';
 import {
   ENGAGEMENT_COLUMNS,
@@ -364,56 +364,98 @@ export function buildDuckDbEventsQuery(
 // ---------------------------------------------------------------------------------------------
 // The interactions
 
-function pinpointEngagements(
+/**
+ * The Pinpoint records of a run, grouped by (endpoint, campaign or journey): what the local build
+ * materialises instead of one row per record. Each group holds its recommendations (user, item,
+ * time) and its scored engagements (mapped type, time) as lists; unusable records are grouped by
+ * `problem` (and, for unreadable lines, `file`) with their count in `records`, so the malformed
+ * counts come from the same single read. Grouping streams from the reader (no table of parsed
+ * records), and matching inside a group needs neither a hash join over all records nor a DISTINCT
+ * over all matches. On 10M generated records the whole local build took 12.0 s instead of 12.9 s
+ with the join plan (the attribution itself 3.4 s instead of 5.9 s; grouping costs 1.7 s more than
+ a table of parsed records).
+ */
+export function pinpointGroupsSql(spec: PinpointSourceSpec, w: EventWindow, files: string[]): string {
+  const rec = lit(spec.recommendationEventType);
+  scoringValues(spec.scoring); // refuses an empty or non-numeric model before DuckDB sees `IN ()`
+  const scored = Object.keys(spec.scoring).map(lit).join(', ');
+  return `SELECT endpoint_id, attribution, problem, file, count(*)::BIGINT AS records,
+  list({'user_id': user_id, 'item_id': item_id, 'ts': ts})
+    FILTER (WHERE problem IS NULL AND event_type = ${rec} AND ${timeIn('ts', w.recommendationsFromMs, w.endMs)}) AS recs,
+  list({'event_type': mapped_type, 'ts': ts})
+    FILTER (WHERE problem IS NULL AND event_type <> ${rec} AND attribution IS NOT NULL AND mapped_type IN (${scored})
+      AND ${timeIn('ts', w.startMs, w.endMs)}) AS engagements
+FROM (
+  SELECT CASE WHEN problem IS NULL THEN endpoint_id END AS endpoint_id,
+    CASE WHEN problem IS NULL THEN attribution END AS attribution,
+    problem, file, event_type, ${mappedType('event_type', spec.eventTypes)} AS mapped_type, ts, user_id, item_id
+  FROM (${pinpointEventsSql(spec, w, files)})
+)
+GROUP BY endpoint_id, attribution, problem, file`;
+}
+
+/**
+ * The attribution rule of athena.ts (attribution.ts) over pinpointGroupsSql's groups: an engagement
+ * matches every recommendation of its group that precedes it by at most the window; one row per
+ * (user, item, event type, engagement). Within a group, distinct engagements times distinct
+ * (user, item) pairs are exactly the rows the Athena query's DISTINCT keeps.
+ */
+function pinpointMatchedCte(
   p: string,
   spec: PinpointSourceSpec,
-  w: EventWindow,
-  events: string,
+  groups: string,
   endpointFiles: string[] | undefined
-): string[] {
+): string {
+  const windowMs = Math.round(spec.attributionWindowSeconds * 1000);
   const endpointFilter = endpointFiles
     ? ` AND endpoint_id IN (SELECT Id FROM ${readJson(endpointFiles, { Id: 'VARCHAR' })})`
     : '';
-  const rec = lit(spec.recommendationEventType);
-  // recs and engagements read the parsed events directly: a shared CTE of all events would be
-  // materialised once more (DuckDB materialises a CTE referenced twice), a copy of every record.
-  const usable = `problem IS NULL${endpointFilter}`;
-  return [
-    `${p}recs AS (
-  SELECT endpoint_id, attribution, item_id, user_id, ts
-  FROM ${events}
-  WHERE ${usable} AND (event_type = ${rec}) AND ${timeIn('ts', w.recommendationsFromMs, w.endMs)}
-)`,
-    `${p}engagements AS (
-  SELECT e.endpoint_id, e.attribution, e.event_type, e.ts, s.event_value
-  FROM (SELECT endpoint_id, attribution, ts, ${mappedType('event_type', spec.eventTypes)} AS event_type FROM ${events}
-        WHERE ${usable} AND (event_type <> ${rec}) AND (attribution IS NOT NULL) AND ${timeIn('ts', w.startMs, w.endMs)}) e
-  JOIN ${scoringValues(spec.scoring)} AS s (event_type, event_value) ON s.event_type = e.event_type
-)`,
-    matchedEngagementsCte(Math.round(spec.attributionWindowSeconds * 1000), p),
-    `${p}out AS (
-  SELECT user_id, item_id, event_type, event_value, ts, NULL::VARCHAR AS recommendation_id, NULL::VARCHAR AS impression FROM ${p}matched
-)`,
-  ];
+  const inWindow = `r -> r.ts <= x.engagement.ts AND x.engagement.ts <= r.ts + ${windowMs}`;
+  return `${p}out AS (
+  SELECT m.pair.user_id AS user_id, m.pair.item_id AS item_id, x.engagement.event_type AS event_type, s.event_value,
+    x.engagement.ts AS ts, NULL::VARCHAR AS recommendation_id, NULL::VARCHAR AS impression
+  FROM (
+    SELECT recs, unnest(list_distinct(engagements)) AS engagement FROM ${groups}
+    WHERE recs IS NOT NULL AND engagements IS NOT NULL${endpointFilter}
+  ) x
+  JOIN ${scoringValues(spec.scoring)} AS s (event_type, event_value) ON s.event_type = x.engagement.event_type,
+  LATERAL (
+    SELECT unnest(list_distinct(list_transform(list_filter(x.recs, ${inWindow}), r -> {'user_id': r.user_id, 'item_id': r.item_id}))) AS pair
+  ) m
+)`;
+}
+
+/**
+ * What the local build materialises once per source: Pinpoint's groups (pinpointGroupsSql), or
+ * every other source's parsed records (buildDuckDbEventsQuery). Both carry `problem` and `file`.
+ */
+export function buildDuckDbStagedQuery(
+  source: InteractionsSource,
+  req: DuckDbQueryRequest,
+  eventFiles: string[]
+): string {
+  if (source.kind === 'pinpoint') return pinpointGroupsSql(source, windowOf(source, req), eventFiles);
+  return buildDuckDbEventsQuery(source, req, eventFiles);
 }
 
 /**
  * The interactions of one run as one SELECT (wrap it in COPY … TO). Reads `files.events` itself,
- * or, with `opts.parsedEvents`, relations (one per source) that already hold buildDuckDbEventsQuery's rows.
+ * or, with `opts.staged`, relations (one per source) that already hold buildDuckDbStagedQuery's rows.
  */
 export function buildDuckDbInteractionsQuery(
   spec: InteractionsSpec,
   req: DuckDbQueryRequest,
   files: DuckDbInputFiles,
-  opts: { parsedEvents?: string[] } = {}
+  opts: { staged?: string[] } = {}
 ): string {
   if (spec.sources.length === 0) throw new RangeError('a pipeline needs at least one source');
   const ctes = spec.sources.flatMap((source, i) => {
     const p = `s${i}_`;
     const w = windowOf(source, req);
-    const events = opts.parsedEvents?.[i] ?? `(${buildDuckDbEventsQuery(source, req, files.events[i] ?? [])})`;
+    const staged = opts.staged?.[i] ?? `(${buildDuckDbStagedQuery(source, req, files.events[i] ?? [])})`;
     if (source.kind === 'pinpoint')
-      return pinpointEngagements(p, source, w, events, source.useEndpointExport ? files.endpoints : undefined);
+      return [pinpointMatchedCte(p, source, staged, source.useEndpointExport ? files.endpoints : undefined)];
+    const events = staged;
     return [
       `${p}out AS (\n  ${scoredEngagements(events, { mapping: source.eventTypes, scoring: source.scoring, fromMs: w.startMs, toMs: w.endMs })}\n)`,
     ];
@@ -428,14 +470,18 @@ FROM (
 ) engagements`;
 }
 
-/** Unusable records by reason, from the parsed events (records of another type than track are not malformed). */
-export function malformedCountsSql(parsedEvents: string): string {
-  return `SELECT problem, count(*)::BIGINT AS n FROM ${parsedEvents} WHERE problem IS NOT NULL AND problem <> 'not_track' GROUP BY problem ORDER BY problem`;
+/**
+ * Unusable records by reason, from a source's staged relation (records of another type than track
+ * are not malformed); Pinpoint's groups count their records in `records`.
+ */
+export function malformedCountsSql(source: Pick<InteractionsSource, 'kind'>, staged: string): string {
+  const n = source.kind === 'pinpoint' ? 'sum(records)' : 'count(*)';
+  return `SELECT problem, ${n}::BIGINT AS n FROM ${staged} WHERE problem IS NOT NULL AND problem <> 'not_track' GROUP BY problem ORDER BY problem`;
 }
 
 /** Files holding unreadable lines (a handful, usually none): the diagnosis below reads only them. */
-export function filesWithUnreadableLinesSql(parsedEvents: string): string {
-  return `SELECT DISTINCT file FROM ${parsedEvents} WHERE problem = 'bad_json' AND file IS NOT NULL ORDER BY file`;
+export function filesWithUnreadableLinesSql(staged: string): string {
+  return `SELECT DISTINCT file FROM ${staged} WHERE problem = 'bad_json' AND file IS NOT NULL ORDER BY file`;
 }
 
 /**

@@ -32,6 +32,21 @@ describe('FileObjectStore', () => {
     await expect(store.getText('s3://bucket/key')).rejects.toThrow(/file:\/\//);
   });
 
+
+  test('a copy keeps its bytes when the source is written again or removed; a missing source fails it', async () => {
+    const dir = tmp();
+    const source = `file://${dir}/result.csv`;
+    const target = `file://${dir}/import/interactions.csv`;
+    await store.putText(source, 'USER_ID\nu1\n');
+    await store.copy(source, target);
+    expect(await store.getText(target)).toBe('USER_ID\nu1\n');
+    await store.putText(source, 'USER_ID\nu2\n');
+    expect(await store.getText(target)).toBe('USER_ID\nu1\n');
+    fs.rmSync(path.join(dir, 'result.csv'));
+    expect(await store.getText(target)).toBe('USER_ID\nu1\n');
+    await expect(store.copy(source, `file://${dir}/other.csv`)).rejects.toThrow(/ENOENT/);
+    expect(fs.readdirSync(dir).sort()).toEqual(['import']);
+  });
   test('a failed write leaves the old object whole and no temporary file behind', async () => {
     const dir = tmp();
     const uri = `file://${dir}/a/b.json`;
